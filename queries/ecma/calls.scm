@@ -1,0 +1,11 @@
+; Calls and constructor calls, assignments (for where a receiver came from), imports,
+; and member chains (for relation access in loops).
+(call_expression) @call
+(new_expression) @call
+(variable_declarator value: (_)) @assign
+(assignment_expression) @assign
+(import_statement) @import
+(member_expression) @member
+(return_statement) @jump
+(break_statement) @jump
+(throw_statement) @jump

@@ -1,0 +1,3 @@
+; String literals that may hold SQL.
+(string) @string
+(template_string) @string

@@ -1,0 +1,9 @@
+; Calls, assignments, imports, attribute chains, and loop exits.
+(call) @call
+(assignment) @assign
+(import_from_statement) @import
+(import_statement) @import
+(attribute) @member
+(return_statement) @jump
+(break_statement) @jump
+(raise_statement) @jump

@@ -1,0 +1,2 @@
+; String literals (plain, raw, triple-quoted, f-strings) that may hold SQL.
+(string) @string

@@ -1,0 +1,4 @@
+; Loop statements. Block loops (`items.each do |x|`) are recognised from calls.
+(for) @loop
+(while) @loop
+(until) @loop

@@ -1,0 +1,3 @@
+; Strings and heredoc bodies that may hold SQL.
+(string) @string
+(heredoc_body) @string

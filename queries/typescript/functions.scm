@@ -1,0 +1,2 @@
+; inherits: ecma
+(abstract_class_declaration) @class

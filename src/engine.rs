@@ -1,0 +1,393 @@
+//! The pipeline: walk, read and parse in parallel, build the project index, run the rules
+//! in parallel, apply suppressions, sort.
+
+use std::collections::{BTreeMap, HashMap};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::facts::{self, fnv1a, FileFacts, Limits, Span};
+use crate::index::ProjectIndex;
+use crate::lang::Lang;
+use crate::rules::{self, Ctx, Finding, Severity};
+use crate::suppress;
+use crate::walk::{self, Candidate, WalkOptions};
+
+/// A finding placed in its file, with everything the reports need.
+#[derive(Debug, Clone)]
+pub struct Reported {
+    pub path: String,
+    pub severity: Severity,
+    pub finding: Finding,
+    /// The enclosing class/function path (`OrdersController.index`).
+    pub scope: String,
+    /// Stable identity: rule, path, scope, normalised code, occurrence.
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scanned {
+    pub path: String,
+    pub lang: Lang,
+    pub lines: u32,
+    pub parse_errors: bool,
+}
+
+/// Everything a run found out.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub scanned: Vec<Scanned>,
+    /// (path, reason) of files not analysed.
+    pub skipped: Vec<(String, String)>,
+    /// Internal errors (a panic in a rule or the extractor): the run's exit code is 2.
+    pub internal_errors: Vec<String>,
+    pub findings: Vec<Reported>,
+    pub elapsed: Duration,
+    pub root: PathBuf,
+}
+
+pub struct RunOptions<'a> {
+    pub paths: &'a [PathBuf],
+    pub config: &'a Config,
+    pub threads: usize,
+    pub limits: Limits,
+}
+
+enum Outcome {
+    Facts(Box<FileFacts>),
+    Skipped(String),
+    Internal(String),
+}
+
+/// Turns a path into the form reports use: relative to the current directory where
+/// possible, `/`-separated, without a leading `./`.
+pub fn display_path(path: &Path, cwd: &Path) -> String {
+    let rel = path.strip_prefix(cwd).unwrap_or(path);
+    let s = rel.to_string_lossy().replace('\\', "/");
+    let s = s.strip_prefix("./").unwrap_or(&s).to_string();
+    if s.is_empty() {
+        ".".into()
+    } else {
+        s
+    }
+}
+
+/// The minified-file heuristic: long average lines in a file of some size.
+fn looks_minified(text: &str) -> bool {
+    if text.len() < 4096 {
+        return false;
+    }
+    let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
+    text.len() / lines > 500
+}
+
+fn read_and_extract(c: &Candidate, config: &Config, limits: &Limits) -> Outcome {
+    let meta = match std::fs::metadata(&c.path) {
+        Ok(m) => m,
+        Err(e) => return Outcome::Skipped(format!("cannot read: {e}")),
+    };
+    if meta.len() > config.max_file_size {
+        return Outcome::Skipped(format!("larger than {} bytes", config.max_file_size));
+    }
+    let bytes = match std::fs::read(&c.path) {
+        Ok(b) => b,
+        Err(e) => return Outcome::Skipped(format!("cannot read: {e}")),
+    };
+    if bytes.len() as u64 > config.max_file_size {
+        return Outcome::Skipped(format!("larger than {} bytes", config.max_file_size));
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    if body.contains(&0) {
+        return Outcome::Skipped("binary (contains NUL bytes)".into());
+    }
+    let Ok(text) = std::str::from_utf8(body) else {
+        return Outcome::Skipped("not valid UTF-8".into());
+    };
+    if looks_minified(text) {
+        return Outcome::Skipped("minified".into());
+    }
+    let bom = (bytes.len() - body.len()) as u32;
+    match catch_unwind(AssertUnwindSafe(|| facts::extract(c.lang, text, limits))) {
+        Ok(Ok(mut f)) => {
+            if bom > 0 {
+                shift_facts(&mut f, bom);
+            }
+            Outcome::Facts(Box::new(f))
+        }
+        Ok(Err(e)) => Outcome::Skipped(e.to_string()),
+        Err(p) => Outcome::Internal(format!("the {} extractor panicked: {}", c.lang, panic_text(&p))),
+    }
+}
+
+/// Byte offsets are into the text after the BOM; reports read the file with it.
+fn shift_facts(f: &mut FileFacts, by: u32) {
+    let shift = |s: &mut Span| {
+        s.start += by;
+        s.end += by;
+    };
+    f.calls.iter_mut().for_each(|c| {
+        shift(&mut c.span);
+        c.args.iter_mut().for_each(|a| shift(&mut a.span));
+    });
+    f.strings.iter_mut().for_each(|s| {
+        shift(&mut s.span);
+        s.text_start += by;
+    });
+    f.loops.iter_mut().for_each(|l| {
+        shift(&mut l.span);
+        shift(&mut l.header);
+        shift(&mut l.body);
+    });
+    f.functions.iter_mut().for_each(|x| {
+        shift(&mut x.span);
+        shift(&mut x.body);
+    });
+    f.members.iter_mut().for_each(|m| shift(&mut m.span));
+    f.comments.iter_mut().for_each(|c| shift(&mut c.span));
+    f.assigns.iter_mut().for_each(|a| shift(&mut a.span));
+    f.classes.iter_mut().for_each(|c| {
+        shift(&mut c.span);
+        shift(&mut c.body);
+    });
+    f.error_spans.iter_mut().for_each(|e| {
+        e.0 += by;
+        e.1 += by;
+    });
+}
+
+pub fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".into()
+    }
+}
+
+pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
+    let start = Instant::now();
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let walked = walk::walk(
+        opts.paths,
+        &WalkOptions {
+            excludes: &opts.config.excludes,
+            use_default_excludes: opts.config.default_excludes,
+            threads: opts.threads,
+        },
+    )?;
+    let mut analysis = Analysis {
+        root: cwd.clone(),
+        ..Default::default()
+    };
+    for (p, why) in &walked.notes {
+        analysis.skipped.push((display_path(p, &cwd), why.clone()));
+    }
+    for p in &walked.unknown_explicit {
+        analysis
+            .skipped
+            .push((display_path(p, &cwd), "not a JavaScript, TypeScript, Python or Ruby file".into()));
+    }
+
+    // Pass 1: read, parse, extract (in parallel); trees are dropped inside.
+    let outcomes: Vec<(Candidate, Outcome)> = walked
+        .files
+        .into_par_iter()
+        .map(|c| {
+            let o = read_and_extract(&c, opts.config, &opts.limits);
+            (c, o)
+        })
+        .collect();
+
+    let mut files: Vec<(String, FileFacts)> = Vec::with_capacity(outcomes.len());
+    for (c, o) in outcomes {
+        let path = display_path(&c.path, &cwd);
+        match o {
+            Outcome::Facts(f) => {
+                analysis.scanned.push(Scanned {
+                    path: path.clone(),
+                    lang: c.lang,
+                    lines: f.lines,
+                    parse_errors: !f.error_spans.is_empty(),
+                });
+                files.push((path, *f));
+            }
+            Outcome::Skipped(why) => analysis.skipped.push((path, why)),
+            Outcome::Internal(why) => {
+                analysis.internal_errors.push(format!("{path}: {why}"));
+                analysis.skipped.push((path, format!("internal error: {why}")));
+            }
+        }
+    }
+
+    // Pass 2: the project index.
+    let refs: Vec<(&str, &FileFacts)> = files.iter().map(|(p, f)| (p.as_str(), f)).collect();
+    let index = ProjectIndex::build(&refs, opts.config);
+
+    // Pass 3: rules per file (in parallel).
+    let per_file: Vec<(Vec<Reported>, Vec<String>)> = files
+        .par_iter()
+        .map(|(path, f)| check_file(path, f, &index, opts.config))
+        .collect();
+    for (found, errors) in per_file {
+        analysis.findings.extend(found);
+        analysis.internal_errors.extend(errors);
+    }
+    analysis.findings.sort_by(|a, b| {
+        (&a.path, a.finding.span.line, a.finding.span.col, a.finding.rule, &a.finding.message).cmp(&(
+            &b.path,
+            b.finding.span.line,
+            b.finding.span.col,
+            b.finding.rule,
+            &b.finding.message,
+        ))
+    });
+    analysis.skipped.sort();
+    analysis.scanned.sort_by(|a, b| a.path.cmp(&b.path));
+    analysis.internal_errors.sort();
+    analysis.elapsed = start.elapsed();
+    Ok(analysis)
+}
+
+/// Runs the enabled rules on one file, applies suppressions, and computes fingerprints.
+fn check_file(path: &str, f: &FileFacts, index: &ProjectIndex, config: &Config) -> (Vec<Reported>, Vec<String>) {
+    let ctx = Ctx {
+        path,
+        facts: f,
+        index,
+        config,
+    };
+    let mut errors = Vec::new();
+    let mut raw: Vec<Finding> = Vec::new();
+    for (id, check) in rules::checks() {
+        if !config.enabled.contains(id) || config.ignored_for(path, id) {
+            continue;
+        }
+        let Some(meta) = rules::meta(id) else { continue };
+        if !meta.applies_to(f.lang) {
+            continue;
+        }
+        let mut out = Vec::new();
+        match catch_unwind(AssertUnwindSafe(|| check(&ctx, &mut out))) {
+            Ok(()) => raw.extend(out.into_iter().filter(|x| !f.in_error(&x.span))),
+            Err(p) => errors.push(format!("{path}: rule {id} panicked: {}", panic_text(&p))),
+        }
+    }
+    let mut sups = suppress::parse(&f.comments);
+    raw.retain(|x| !suppress::apply(&mut sups, x.rule, x.span.line));
+    // Suppressions that name an unknown rule or suppress nothing.
+    if config.enabled.contains(&"unused-suppression") && !config.ignored_for(path, "unused-suppression") {
+        for s in &sups {
+            for (i, r) in s.rules.iter().enumerate() {
+                let (message, label) = if !rules::is_known(r) {
+                    (format!("suppression names an unknown rule `{r}`"), "unknown rule")
+                } else if !s.used[i] && config.enabled.iter().any(|e| e == r) && !config.ignored_for(path, r) {
+                    (format!("suppression of `{r}` suppresses nothing"), "unused suppression")
+                } else {
+                    continue;
+                };
+                raw.push(Finding {
+                    rule: "unused-suppression",
+                    span: s.span,
+                    message,
+                    label: label.into(),
+                    help: "remove the suppression, or correct the rule id".into(),
+                    related: Vec::new(),
+                    code_hash: fnv1a(r.as_bytes()),
+                    fix: None,
+                });
+            }
+        }
+    }
+    // Fingerprints: the rule, the path, the scope, the code, and which occurrence.
+    raw.sort_by_key(|x| (x.span.start, x.rule));
+    let mut seen: HashMap<(String, &str, u64), u32> = HashMap::new();
+    let mut out = Vec::with_capacity(raw.len());
+    for x in raw {
+        let func = f
+            .functions
+            .iter()
+            .enumerate()
+            .filter(|(_, fun)| fun.span.contains(&x.span))
+            .min_by_key(|(_, fun)| fun.span.len())
+            .map(|(i, _)| i as u32);
+        let mut scope = f.scope_path(func);
+        if scope.is_empty() {
+            if let Some(c) = f.classes.iter().filter(|c| c.span.contains(&x.span)).min_by_key(|c| c.span.len()) {
+                scope = c.name.clone();
+            }
+        }
+        let key = (scope.clone(), x.rule, x.code_hash);
+        let n = seen.entry(key).or_insert(0);
+        *n += 1;
+        let id = format!("{}|{}|{}|{:016x}|{}", x.rule, path, scope, x.code_hash, n);
+        out.push(Reported {
+            path: path.to_string(),
+            severity: config.severity_of(x.rule),
+            fingerprint: format!("{:016x}", fnv1a(id.as_bytes())),
+            scope,
+            finding: x,
+        });
+    }
+    (out, errors)
+}
+
+/// Counts for `--stats`.
+pub fn stats_text(a: &Analysis) -> String {
+    let mut by_lang: BTreeMap<&str, (usize, u64)> = BTreeMap::new();
+    let mut parse_errors = 0;
+    for s in &a.scanned {
+        let e = by_lang.entry(s.lang.name()).or_default();
+        e.0 += 1;
+        e.1 += u64::from(s.lines);
+        if s.parse_errors {
+            parse_errors += 1;
+        }
+    }
+    let mut out = String::from("n1lint statistics\n");
+    let total_lines: u64 = by_lang.values().map(|v| v.1).sum();
+    out.push_str(&format!(
+        "  files scanned: {} ({} lines)\n",
+        a.scanned.len(),
+        group(total_lines)
+    ));
+    for (lang, (n, lines)) in &by_lang {
+        out.push_str(&format!("    {lang:<11} {n:>7} files {:>12} lines\n", group(*lines)));
+    }
+    out.push_str(&format!("  files with parse errors: {parse_errors}\n"));
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, why) in &a.skipped {
+        let key = why.split(':').next().unwrap_or(why).to_string();
+        *reasons.entry(key).or_default() += 1;
+    }
+    out.push_str(&format!("  files skipped: {}\n", a.skipped.len()));
+    for (why, n) in &reasons {
+        out.push_str(&format!("    {why}: {n}\n"));
+    }
+    let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &a.findings {
+        *per_rule.entry(f.finding.rule).or_default() += 1;
+    }
+    out.push_str(&format!("  findings: {}\n", a.findings.len()));
+    for (rule, n) in &per_rule {
+        out.push_str(&format!("    {rule:<20} {n}\n"));
+    }
+    out.push_str(&format!("  time: {:.2} s\n", a.elapsed.as_secs_f64()));
+    out
+}
+
+/// `1234567` → `1,234,567`.
+pub fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}

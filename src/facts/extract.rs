@@ -1,0 +1,1585 @@
+//! One parse and one query pass per file, turning captures into [`FileFacts`].
+//!
+//! The queries under `queries/<lang>/` say which nodes are functions, loops, calls,
+//! strings and comments; this module reads the details of each captured node (names,
+//! arguments, bodies) and then links facts by span containment. Nothing here recurses on
+//! the tree without a bound.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use tree_sitter::{Node, ParseOptions, Parser, Query, QueryCursor, StreamingIterator};
+
+use super::*;
+use crate::facts::text::normalised_hash;
+use crate::lang::Lang;
+
+/// Bounds on the work done for one file.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub parse_timeout: Duration,
+    /// Query matches per file before the file is given up.
+    pub max_matches: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            parse_timeout: Duration::from_secs(10),
+            max_matches: 2_000_000,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum ExtractError {
+    #[error("parsing took longer than {0:?}")]
+    ParseTimeout(Duration),
+    #[error("more than {0} syntax matches")]
+    TooManyMatches(usize),
+    #[error("the parser gave no tree")]
+    NoTree,
+}
+
+const QUERY_FILES: [(&str, &str); 5] = [
+    ("functions", "functions.scm"),
+    ("loops", "loops.scm"),
+    ("calls", "calls.scm"),
+    ("strings", "strings.scm"),
+    ("comments", "comments.scm"),
+];
+
+fn raw_query(dir: &str, file: &str) -> Option<&'static str> {
+    Some(match (dir, file) {
+        ("ecma", "functions.scm") => include_str!("../../queries/ecma/functions.scm"),
+        ("ecma", "loops.scm") => include_str!("../../queries/ecma/loops.scm"),
+        ("ecma", "calls.scm") => include_str!("../../queries/ecma/calls.scm"),
+        ("ecma", "strings.scm") => include_str!("../../queries/ecma/strings.scm"),
+        ("ecma", "comments.scm") => include_str!("../../queries/ecma/comments.scm"),
+        ("typescript", "functions.scm") => include_str!("../../queries/typescript/functions.scm"),
+        ("typescript", "loops.scm") => include_str!("../../queries/typescript/loops.scm"),
+        ("typescript", "calls.scm") => include_str!("../../queries/typescript/calls.scm"),
+        ("typescript", "strings.scm") => include_str!("../../queries/typescript/strings.scm"),
+        ("typescript", "comments.scm") => include_str!("../../queries/typescript/comments.scm"),
+        ("python", "functions.scm") => include_str!("../../queries/python/functions.scm"),
+        ("python", "loops.scm") => include_str!("../../queries/python/loops.scm"),
+        ("python", "calls.scm") => include_str!("../../queries/python/calls.scm"),
+        ("python", "strings.scm") => include_str!("../../queries/python/strings.scm"),
+        ("python", "comments.scm") => include_str!("../../queries/python/comments.scm"),
+        ("ruby", "functions.scm") => include_str!("../../queries/ruby/functions.scm"),
+        ("ruby", "loops.scm") => include_str!("../../queries/ruby/loops.scm"),
+        ("ruby", "calls.scm") => include_str!("../../queries/ruby/calls.scm"),
+        ("ruby", "strings.scm") => include_str!("../../queries/ruby/strings.scm"),
+        ("ruby", "comments.scm") => include_str!("../../queries/ruby/comments.scm"),
+        _ => return None,
+    })
+}
+
+/// The full text of one query file for a directory, with `; inherits: x` resolved (the
+/// parent's text comes first).
+fn resolve_query(dir: &str, file: &str, depth: u32) -> String {
+    let Some(text) = raw_query(dir, file) else {
+        return String::new();
+    };
+    let mut out = String::new();
+    if depth < 4 {
+        if let Some(first) = text.lines().next() {
+            if let Some(parents) = first.trim().strip_prefix("; inherits:") {
+                for parent in parents.split(',') {
+                    out.push_str(&resolve_query(parent.trim(), file, depth + 1));
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    out.push_str(text);
+    out
+}
+
+/// The combined query source for a language: every purpose file, inheritance resolved.
+/// All files are compiled into one query so a file gets a single pass over its tree.
+pub fn query_source(lang: Lang) -> String {
+    let mut src = String::new();
+    for (_, file) in QUERY_FILES {
+        src.push_str(&resolve_query(lang.query_dir(), file, 0));
+        src.push('\n');
+    }
+    src
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Cap {
+    Function,
+    Class,
+    Loop,
+    Call,
+    Assign,
+    Import,
+    Member,
+    Jump,
+    Str,
+    Comment,
+    Error,
+    Other,
+}
+
+struct CompiledQuery {
+    query: Query,
+    caps: Vec<Cap>,
+}
+
+fn compiled(lang: Lang) -> &'static CompiledQuery {
+    static QUERIES: OnceLock<Vec<CompiledQuery>> = OnceLock::new();
+    let all = QUERIES.get_or_init(|| {
+        Lang::ALL
+            .iter()
+            .map(|&l| {
+                let query = Query::new(&l.grammar(), &query_source(l))
+                    .unwrap_or_else(|e| panic!("embedded query for {l} does not compile: {e}"));
+                let caps = query
+                    .capture_names()
+                    .iter()
+                    .map(|n| match *n {
+                        "function" => Cap::Function,
+                        "class" => Cap::Class,
+                        "loop" => Cap::Loop,
+                        "call" => Cap::Call,
+                        "assign" => Cap::Assign,
+                        "import" => Cap::Import,
+                        "member" => Cap::Member,
+                        "jump" => Cap::Jump,
+                        "string" => Cap::Str,
+                        "comment" => Cap::Comment,
+                        "error" => Cap::Error,
+                        _ => Cap::Other,
+                    })
+                    .collect();
+                CompiledQuery { query, caps }
+            })
+            .collect()
+    });
+    &all[lang.index()]
+}
+
+thread_local! {
+    static PARSERS: RefCell<Vec<Option<Parser>>> = RefCell::new((0..Lang::ALL.len()).map(|_| None).collect());
+}
+
+/// Parse `src` and extract its facts. The tree is dropped before this returns.
+pub fn extract(lang: Lang, src: &str, limits: &Limits) -> Result<FileFacts, ExtractError> {
+    let tree = PARSERS.with(|cell| {
+        let mut parsers = cell.borrow_mut();
+        let slot = &mut parsers[lang.index()];
+        if slot.is_none() {
+            let mut p = Parser::new();
+            p.set_language(&lang.grammar())
+                .expect("grammar version is compatible with the tree-sitter runtime");
+            *slot = Some(p);
+        }
+        let parser = slot.as_mut().expect("parser was just created");
+        let start = Instant::now();
+        let budget = limits.parse_timeout;
+        let mut timed_out = false;
+        let mut progress = |_: &tree_sitter::ParseState| {
+            if start.elapsed() > budget {
+                timed_out = true;
+                return true;
+            }
+            false
+        };
+        let bytes = src.as_bytes();
+        let options = ParseOptions::new().progress_callback(&mut progress);
+        let tree = parser.parse_with_options(
+            &mut |offset, _| if offset < bytes.len() { &bytes[offset..] } else { &[][..] },
+            None,
+            Some(options),
+        );
+        if tree.is_none() {
+            parser.reset();
+        }
+        match tree {
+            Some(t) => Ok(t),
+            None if timed_out => Err(ExtractError::ParseTimeout(budget)),
+            None => Err(ExtractError::NoTree),
+        }
+    })?;
+    let mut b = Builder::new(lang, src);
+    b.run(tree.root_node(), limits)?;
+    Ok(b.finish())
+}
+
+/// Computes spans (byte offsets plus line/column) for nodes of one file.
+struct Lines<'a> {
+    src: &'a str,
+    starts: Vec<u32>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(src: &'a str) -> Self {
+        let mut starts = vec![0u32];
+        for (i, b) in src.bytes().enumerate() {
+            if b == b'\n' {
+                starts.push(i as u32 + 1);
+            }
+        }
+        Lines { src, starts }
+    }
+
+    fn pos(&self, byte: usize) -> (u32, u32) {
+        let byte = byte.min(self.src.len());
+        let line = match self.starts.binary_search(&(byte as u32)) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let ls = self.starts[line] as usize;
+        let col = match self.src.get(ls..byte) {
+            Some(prefix) if prefix.is_ascii() => prefix.len(),
+            Some(prefix) => prefix.chars().count(),
+            None => byte - ls,
+        };
+        (line as u32 + 1, col as u32 + 1)
+    }
+
+    fn span(&self, start: usize, end: usize) -> Span {
+        let (line, col) = self.pos(start);
+        let (end_line, end_col) = self.pos(end);
+        Span {
+            start: start as u32,
+            end: end as u32,
+            line,
+            col,
+            end_line,
+            end_col,
+        }
+    }
+
+    fn node(&self, n: Node) -> Span {
+        self.span(n.start_byte(), n.end_byte())
+    }
+}
+
+const MAX_TEXT: usize = 240;
+
+fn text<'a>(src: &'a str, n: Node) -> &'a str {
+    src.get(n.byte_range()).unwrap_or("")
+}
+
+fn short(src: &str, n: Node) -> String {
+    let t = text(src, n);
+    if t.len() <= MAX_TEXT {
+        return t.to_string();
+    }
+    let mut end = MAX_TEXT;
+    while !t.is_char_boundary(end) {
+        end -= 1;
+    }
+    t[..end].to_string()
+}
+
+/// Methods whose function-literal argument runs once per element (JS) or whose block does
+/// (Ruby).
+const ECMA_ITERATORS: &[&str] = &[
+    "forEach", "map", "flatMap", "filter", "reduce", "reduceRight", "some", "every", "find",
+    "findIndex", "findLast", "findLastIndex", "sort", "mapSeries", "eachSeries", "each",
+];
+const RUBY_ITERATORS: &[&str] = &[
+    "each", "map", "collect", "flat_map", "collect_concat", "select", "filter", "reject",
+    "each_with_index", "each_with_object", "inject", "reduce", "times", "find_each",
+    "in_batches", "find_in_batches", "each_slice", "each_cons", "filter_map", "sum", "group_by",
+    "partition", "sort_by", "min_by", "max_by", "index_by", "each_pair", "each_value",
+    "each_key", "upto", "downto", "step", "any?", "all?", "none?", "count", "find", "detect",
+    "each_entry", "map!", "select!", "reject!", "to_h",
+];
+/// Callees whose function-literal argument runs right away (so a call inside it runs where
+/// the outer call runs).
+const ECMA_INLINE_CALLBACKS: &[&str] = &[
+    "then", "catch", "finally", "$transaction", "transaction", "withTransaction", "all",
+    "allSettled", "race", "any",
+];
+
+struct Builder<'a> {
+    lang: Lang,
+    src: &'a str,
+    lines: Lines<'a>,
+    f: FileFacts,
+    call_ids: HashMap<usize, Idx>,
+    /// Function literals passed as an argument: node id -> call node id.
+    fn_arg_of: HashMap<usize, usize>,
+    /// Callback loops: (loop index, function node id) for ECMA.
+    jumps: Vec<(u32, u32)>,
+    loop_body_nodes: Vec<(usize, Idx)>,
+    members: Vec<Member>,
+    pending_members: Vec<(Span, Vec<String>)>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(lang: Lang, src: &'a str) -> Self {
+        let lines = Lines::new(src);
+        let nlines = lines.starts.len() as u32;
+        Builder {
+            lang,
+            src,
+            lines,
+            f: FileFacts {
+                lang,
+                functions: Vec::new(),
+                classes: Vec::new(),
+                loops: Vec::new(),
+                calls: Vec::new(),
+                strings: Vec::new(),
+                comments: Vec::new(),
+                assigns: Vec::new(),
+                imports: Vec::new(),
+                members: Vec::new(),
+                error_spans: Vec::new(),
+                lines: nlines,
+            },
+            call_ids: HashMap::new(),
+            fn_arg_of: HashMap::new(),
+            jumps: Vec::new(),
+            loop_body_nodes: Vec::new(),
+            members: Vec::new(),
+            pending_members: Vec::new(),
+        }
+    }
+
+    fn run(&mut self, root: Node, limits: &Limits) -> Result<(), ExtractError> {
+        let cq = compiled(self.lang);
+        let mut cursor = QueryCursor::new();
+        let mut nodes: Vec<(Cap, Node)> = Vec::new();
+        {
+            let mut matches = cursor.matches(&cq.query, root, self.src.as_bytes());
+            while let Some(m) = matches.next() {
+                for c in m.captures {
+                    let cap = cq.caps[c.index as usize];
+                    if cap != Cap::Other {
+                        nodes.push((cap, c.node));
+                    }
+                }
+                if nodes.len() > limits.max_matches {
+                    return Err(ExtractError::TooManyMatches(limits.max_matches));
+                }
+            }
+        }
+        // Calls first: functions need to know which call they are an argument of, loops
+        // need the call ids of their iterated expressions.
+        for &(cap, n) in &nodes {
+            if cap == Cap::Call {
+                self.call(n);
+            }
+        }
+        for &(cap, n) in &nodes {
+            match cap {
+                Cap::Function => self.function(n),
+                Cap::Class => self.class(n),
+                Cap::Loop => self.loop_stmt(n),
+                Cap::Str => self.string(n),
+                Cap::Comment => self.comment(n),
+                Cap::Error => self.f.error_spans.push((n.start_byte() as u32, n.end_byte() as u32)),
+                Cap::Assign => self.assign(n),
+                Cap::Import => self.import(n),
+                Cap::Member => self.member(n),
+                Cap::Jump => self.jump(n),
+                Cap::Call | Cap::Other => {}
+            }
+        }
+        self.callback_loops();
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- calls
+
+    fn call(&mut self, n: Node) {
+        let mut path = Vec::new();
+        let is_new = n.kind() == "new_expression";
+        let args_node = match self.lang {
+            Lang::Ruby => n.child_by_field_name("arguments"),
+            _ => n.child_by_field_name("arguments"),
+        };
+        match self.lang {
+            Lang::Ruby => self.ruby_path(n, &mut path),
+            _ => {
+                let callee = if is_new {
+                    n.child_by_field_name("constructor")
+                } else {
+                    n.child_by_field_name("function")
+                };
+                if let Some(c) = callee {
+                    self.path_of(c, &mut path, 0);
+                }
+                if let Some(last) = path.last_mut() {
+                    last.called = true;
+                }
+            }
+        }
+        if path.is_empty() {
+            return;
+        }
+        let mut args = Vec::new();
+        if let Some(a) = args_node {
+            self.args(a, &mut args);
+        }
+        let mut has_block = false;
+        if self.lang == Lang::Ruby {
+            if let Some(b) = n.child_by_field_name("block") {
+                has_block = true;
+                args.push(Arg {
+                    keyword: None,
+                    kind: ArgKind::Function,
+                    text: String::new(),
+                    keys: Vec::new(),
+                    span: self.lines.node(b),
+                });
+            }
+        } else if args.iter().any(|a| a.kind == ArgKind::Function) {
+            has_block = true;
+        }
+        if let Some(last) = path.last_mut() {
+            last.args = args.iter().take(4).map(|a| a.text.clone()).collect();
+        }
+        let awaited = is_awaited(n);
+        let idx = self.f.calls.len() as Idx;
+        self.call_ids.insert(n.id(), idx);
+        let span = self.lines.node(n);
+        self.f.calls.push(Call {
+            span,
+            path,
+            args,
+            awaited,
+            is_new,
+            has_block,
+            func: None,
+            class: None,
+            in_loop: None,
+            hash: normalised_hash(text(self.src, n)),
+        });
+        if let Some(a) = args_node {
+            let mut cur = a.walk();
+            for child in a.named_children(&mut cur) {
+                if is_function_node(self.lang, child.kind()) {
+                    self.fn_arg_of.insert(child.id(), n.id());
+                }
+            }
+        }
+    }
+
+    /// Flattens a callee expression into path segments, iteratively over the object chain.
+    fn path_of(&self, callee: Node, out: &mut Vec<Seg>, _depth: u32) {
+        let mut rev: Vec<Seg> = Vec::new();
+        let mut cur = Some(callee);
+        let mut guard = 0;
+        while let Some(n) = cur {
+            guard += 1;
+            if guard > 64 {
+                rev.push(seg("…", false));
+                break;
+            }
+            match n.kind() {
+                "member_expression" => {
+                    let prop = n.child_by_field_name("property").map(|p| text(self.src, p)).unwrap_or("");
+                    rev.push(seg(prop, false));
+                    cur = n.child_by_field_name("object");
+                }
+                "attribute" => {
+                    let prop = n.child_by_field_name("attribute").map(|p| text(self.src, p)).unwrap_or("");
+                    rev.push(seg(prop, false));
+                    cur = n.child_by_field_name("object");
+                }
+                "subscript_expression" | "subscript" => {
+                    rev.push(seg("[]", false));
+                    cur = n.child_by_field_name("object").or_else(|| n.child_by_field_name("value"));
+                }
+                "call_expression" | "call" => {
+                    // A call in the chain: mark the segment it produced as called.
+                    let args: Vec<String> = n
+                        .child_by_field_name("arguments")
+                        .map(|a| {
+                            let mut c = a.walk();
+                            a.named_children(&mut c).take(4).map(|x| short(self.src, x)).collect()
+                        })
+                        .unwrap_or_default();
+                    let inner = n.child_by_field_name("function");
+                    let before = rev.len();
+                    match inner {
+                        Some(f) => {
+                            cur = Some(f);
+                            // The segment for `f` is pushed on the next turn; remember to mark it.
+                            let mut sub = Vec::new();
+                            self.path_of_head(f, &mut sub);
+                            if let Some(s) = sub.first() {
+                                let mut s = s.clone();
+                                s.called = true;
+                                s.args = args;
+                                rev.push(s);
+                            }
+                            cur = next_object(f);
+                            if rev.len() == before {
+                                cur = None;
+                            }
+                        }
+                        None => cur = None,
+                    }
+                }
+                "await_expression" | "await" | "parenthesized_expression" | "non_null_expression"
+                | "as_expression" | "satisfies_expression" => {
+                    cur = n.named_child(0);
+                }
+                "new_expression" => {
+                    if let Some(c) = n.child_by_field_name("constructor") {
+                        let mut s = seg(text(self.src, c), true);
+                        s.name = format!("new {}", s.name);
+                        rev.push(s);
+                    }
+                    cur = None;
+                }
+                "this" | "self" => {
+                    rev.push(seg(text(self.src, n), false));
+                    cur = None;
+                }
+                "identifier" | "property_identifier" | "shorthand_property_identifier"
+                | "constant" | "type_identifier" | "super" | "instance_variable" => {
+                    rev.push(seg(text(self.src, n), false));
+                    cur = None;
+                }
+                _ => {
+                    let t = text(self.src, n);
+                    let name = if t.len() > 40 || t.contains('\n') { "…" } else { t };
+                    rev.push(seg(name, false));
+                    cur = None;
+                }
+            }
+        }
+        rev.reverse();
+        out.extend(rev);
+    }
+
+    /// The last segment a callee expression names (`b` for `a.b`, `f` for `f`).
+    fn path_of_head(&self, n: Node, out: &mut Vec<Seg>) {
+        let name = match n.kind() {
+            "member_expression" => n.child_by_field_name("property").map(|p| text(self.src, p)),
+            "attribute" => n.child_by_field_name("attribute").map(|p| text(self.src, p)),
+            "identifier" | "property_identifier" | "this" | "super" => Some(text(self.src, n)),
+            "subscript_expression" | "subscript" => Some("[]"),
+            _ => None,
+        };
+        match name {
+            Some(name) => out.push(seg(name, false)),
+            None => {
+                // A call on a call or a complex expression: flatten it fully.
+                self.path_of(n, out, 0);
+            }
+        }
+    }
+
+    /// Ruby calls carry receiver and method in one node.
+    fn ruby_path(&self, n: Node, out: &mut Vec<Seg>) {
+        let mut rev: Vec<Seg> = Vec::new();
+        let mut cur = Some(n);
+        let mut guard = 0;
+        while let Some(c) = cur {
+            guard += 1;
+            if guard > 64 {
+                rev.push(seg("…", false));
+                break;
+            }
+            match c.kind() {
+                "call" => {
+                    let method = c.child_by_field_name("method").map(|m| text(self.src, m)).unwrap_or("call");
+                    let args: Vec<String> = c
+                        .child_by_field_name("arguments")
+                        .map(|a| {
+                            let mut w = a.walk();
+                            a.named_children(&mut w).take(4).map(|x| short(self.src, x)).collect()
+                        })
+                        .unwrap_or_default();
+                    let called = c.child_by_field_name("arguments").is_some() || c.child_by_field_name("block").is_some();
+                    let mut s = seg(method, called);
+                    s.args = args;
+                    rev.push(s);
+                    cur = c.child_by_field_name("receiver");
+                }
+                "scope_resolution" => {
+                    rev.push(seg(text(self.src, c), false));
+                    cur = None;
+                }
+                "parenthesized_statements" => cur = c.named_child(0),
+                "identifier" | "constant" | "self" | "instance_variable" | "class_variable"
+                | "global_variable" => {
+                    rev.push(seg(text(self.src, c), false));
+                    cur = None;
+                }
+                _ => {
+                    let t = text(self.src, c);
+                    let name = if t.len() > 40 || t.contains('\n') { "…" } else { t };
+                    rev.push(seg(name, false));
+                    cur = None;
+                }
+            }
+        }
+        rev.reverse();
+        out.extend(rev);
+    }
+
+    fn args(&self, a: Node, out: &mut Vec<Arg>) {
+        let mut cur = a.walk();
+        for child in a.named_children(&mut cur) {
+            if child.kind() == "comment" {
+                continue;
+            }
+            let (keyword, value) = match child.kind() {
+                "keyword_argument" => (
+                    child.child_by_field_name("name").map(|k| text(self.src, k).to_string()),
+                    child.child_by_field_name("value").unwrap_or(child),
+                ),
+                "pair" if self.lang == Lang::Ruby => {
+                    // Ruby `key: value` in an argument list.
+                    let k = child.child_by_field_name("key").map(|k| {
+                        text(self.src, k).trim_end_matches(':').trim_start_matches(':').to_string()
+                    });
+                    (k, child.child_by_field_name("value").unwrap_or(child))
+                }
+                _ => (None, child),
+            };
+            let kind = arg_kind(self.lang, value.kind());
+            let mut keys = Vec::new();
+            if kind == ArgKind::Object {
+                let mut c2 = value.walk();
+                for p in value.named_children(&mut c2) {
+                    match p.kind() {
+                        "pair" => {
+                            if let Some(k) = p.child_by_field_name("key") {
+                                keys.push(
+                                    text(self.src, k)
+                                        .trim_matches(|c| c == '"' || c == '\'' || c == ':')
+                                        .to_string(),
+                                );
+                            }
+                        }
+                        "shorthand_property_identifier" => keys.push(text(self.src, p).to_string()),
+                        _ => {}
+                    }
+                }
+            }
+            out.push(Arg {
+                keyword,
+                kind,
+                text: short(self.src, value),
+                keys,
+                span: self.lines.node(child),
+            });
+        }
+        // Ruby trailing hash args are `pair` children directly: gather their keys too.
+    }
+
+    // ---------------------------------------------------------------- functions, classes
+
+    fn function(&mut self, n: Node) {
+        let src = self.src;
+        let name_node = n.child_by_field_name("name");
+        let mut name = name_node.map(|x| text(src, x).to_string()).unwrap_or_default();
+        let mut exported = false;
+        let mut parent = n.parent();
+        if name.is_empty() {
+            // `const load = async () => {}`, `{ load: () => {} }`, `exports.load = function`.
+            if let Some(p) = parent {
+                match p.kind() {
+                    "variable_declarator" => {
+                        name = p.child_by_field_name("name").map(|x| text(src, x).to_string()).unwrap_or_default()
+                    }
+                    "pair" => {
+                        name = p.child_by_field_name("key").map(|x| text(src, x).to_string()).unwrap_or_default()
+                    }
+                    "assignment_expression" | "assignment" => {
+                        if let Some(l) = p.child_by_field_name("left") {
+                            let t = text(src, l);
+                            name = t.rsplit('.').next().unwrap_or(t).to_string();
+                            exported = t.starts_with("module.exports") || t.starts_with("exports.");
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // Walk up a few levels for `export`.
+        let mut up = 0;
+        while let Some(p) = parent {
+            if up > 3 {
+                break;
+            }
+            if p.kind() == "export_statement" {
+                exported = true;
+                break;
+            }
+            if !matches!(p.kind(), "variable_declarator" | "lexical_declaration" | "variable_declaration") {
+                break;
+            }
+            parent = p.parent();
+            up += 1;
+        }
+        let is_async = has_child_kind(n, "async");
+        let body = n.child_by_field_name("body").map(|b| self.lines.node(b)).unwrap_or_else(|| self.lines.node(n));
+        let mut params = Vec::new();
+        let pnode = n
+            .child_by_field_name("parameters")
+            .or_else(|| n.child_by_field_name("parameter"));
+        if let Some(p) = pnode {
+            if p.kind() == "identifier" {
+                params.push(text(src, p).to_string());
+            } else {
+                let mut c = p.walk();
+                for child in p.named_children(&mut c) {
+                    if let Some(id) = first_identifier(child) {
+                        params.push(text(src, id).to_string());
+                    }
+                }
+            }
+        } else if self.lang == Lang::Ruby && n.kind() == "lambda" {
+            if let Some(b) = n.child_by_field_name("body") {
+                if let Some(bp) = b.child_by_field_name("parameters") {
+                    collect_identifiers(bp, src, &mut params, 16);
+                }
+            }
+        }
+        let decorators = self.decorators(n);
+        let arg_of = self.fn_arg_of.get(&n.id()).and_then(|cid| self.call_ids.get(cid)).copied();
+        self.f.functions.push(Function {
+            span: self.lines.node(n),
+            name,
+            body,
+            is_async,
+            params,
+            decorators,
+            class: None,
+            parent: None,
+            arg_of,
+            exported,
+        });
+    }
+
+    fn decorators(&self, n: Node) -> Vec<String> {
+        let mut out = Vec::new();
+        let strip = |t: &str| t.trim_start_matches('@').trim().to_string();
+        // Python: decorated_definition parent.
+        if let Some(p) = n.parent() {
+            if p.kind() == "decorated_definition" {
+                let mut c = p.walk();
+                for d in p.named_children(&mut c) {
+                    if d.kind() == "decorator" {
+                        out.push(strip(text(self.src, d)));
+                    }
+                }
+                return out;
+            }
+        }
+        // ECMA: decorator children, or decorator siblings right before the node.
+        let mut c = n.walk();
+        for d in n.named_children(&mut c) {
+            if d.kind() == "decorator" {
+                out.push(strip(text(self.src, d)));
+            }
+        }
+        let mut prev = n.prev_named_sibling();
+        let mut before = Vec::new();
+        while let Some(p) = prev {
+            if p.kind() != "decorator" {
+                break;
+            }
+            before.push(strip(text(self.src, p)));
+            prev = p.prev_named_sibling();
+        }
+        before.reverse();
+        before.extend(out);
+        before
+    }
+
+    fn class(&mut self, n: Node) {
+        let src = self.src;
+        let name = n.child_by_field_name("name").map(|x| text(src, x).to_string()).unwrap_or_default();
+        let mut superclasses = Vec::new();
+        match self.lang {
+            Lang::Python => {
+                if let Some(s) = n.child_by_field_name("superclasses") {
+                    let mut c = s.walk();
+                    for a in s.named_children(&mut c) {
+                        if a.kind() != "keyword_argument" {
+                            superclasses.push(short(src, a));
+                        }
+                    }
+                }
+            }
+            Lang::Ruby => {
+                if let Some(s) = n.child_by_field_name("superclass") {
+                    if let Some(e) = s.named_child(0) {
+                        superclasses.push(short(src, e));
+                    }
+                }
+            }
+            _ => {
+                let mut c = n.walk();
+                for h in n.named_children(&mut c) {
+                    if h.kind() == "class_heritage" {
+                        // JS: class_heritage > expression; TS: extends_clause > value.
+                        let mut c2 = h.walk();
+                        for e in h.named_children(&mut c2) {
+                            if e.kind() == "extends_clause" {
+                                if let Some(v) = e.child_by_field_name("value").or_else(|| e.named_child(0)) {
+                                    superclasses.push(short(src, v));
+                                }
+                            } else if e.kind() != "implements_clause" {
+                                superclasses.push(short(src, e));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let body = n.child_by_field_name("body").map(|b| self.lines.node(b)).unwrap_or_else(|| self.lines.node(n));
+        let decorators = self.decorators(n);
+        self.f.classes.push(Class {
+            span: self.lines.node(n),
+            name,
+            superclasses,
+            decorators,
+            body,
+        });
+    }
+
+    // ---------------------------------------------------------------- loops
+
+    fn loop_stmt(&mut self, n: Node) {
+        let src = self.src;
+        let kind = match n.kind() {
+            "while_statement" | "do_statement" | "while" | "until" => LoopKind::While,
+            "list_comprehension" | "set_comprehension" | "dictionary_comprehension" | "generator_expression" => {
+                LoopKind::Comprehension
+            }
+            _ => LoopKind::For,
+        };
+        let mut iter_node = None;
+        let mut vars = Vec::new();
+        let body;
+        let header;
+        let mut is_await = false;
+        match kind {
+            LoopKind::Comprehension => {
+                let mut c = n.walk();
+                let clause = n.named_children(&mut c).find(|x| x.kind() == "for_in_clause");
+                if let Some(cl) = clause {
+                    iter_node = cl.child_by_field_name("right");
+                    if let Some(l) = cl.child_by_field_name("left") {
+                        collect_identifiers(l, src, &mut vars, 16);
+                    }
+                    header = self.lines.node(cl);
+                } else {
+                    header = self.lines.node(n);
+                }
+                body = n.child_by_field_name("body").map(|b| self.lines.node(b)).unwrap_or(header);
+            }
+            _ => {
+                let b = n.child_by_field_name("body");
+                body = b.map(|b| self.lines.node(b)).unwrap_or_else(|| self.lines.node(n));
+                if let Some(b) = b {
+                    self.loop_body_nodes.push((b.id(), self.f.loops.len() as Idx));
+                }
+                let hend = b.map(|b| b.start_byte()).unwrap_or(n.end_byte());
+                header = self.lines.span(n.start_byte(), trim_end(src, n.start_byte(), hend));
+                iter_node = n
+                    .child_by_field_name("right")
+                    .or_else(|| n.child_by_field_name("value"))
+                    .map(|v| if v.kind() == "in" { v.named_child(0).unwrap_or(v) } else { v });
+                if kind == LoopKind::While {
+                    iter_node = None;
+                }
+                let left = n.child_by_field_name("left").or_else(|| n.child_by_field_name("pattern"));
+                if let Some(l) = left {
+                    collect_identifiers(l, src, &mut vars, 16);
+                }
+                is_await = n
+                    .child_by_field_name("kind")
+                    .map(|k| k.kind() == "await")
+                    .unwrap_or(false)
+                    || has_child_kind(n, "await");
+            }
+        }
+        let literal_iter = iter_node.map(is_literal_collection).unwrap_or(false);
+        self.f.loops.push(Loop {
+            kind,
+            span: self.lines.node(n),
+            header,
+            body,
+            iter: iter_node.map(|i| short(src, i)),
+            iter_span: iter_node.map(|i| self.lines.node(i)),
+            vars,
+            literal_iter,
+            is_await,
+            method: None,
+            runs_once: false,
+            parent: None,
+            func: None,
+        });
+    }
+
+    /// Calls to iterating methods with a function literal (ECMA) or a block (Ruby) become
+    /// loops whose body is that function or block.
+    fn callback_loops(&mut self) {
+        let n_calls = self.f.calls.len();
+        for ci in 0..n_calls {
+            let call = &self.f.calls[ci];
+            if !call.has_block || call.path.len() < 2 {
+                continue;
+            }
+            let method = call.method();
+            let iterating = match self.lang {
+                Lang::Ruby => RUBY_ITERATORS.contains(&method),
+                Lang::Python => false,
+                _ => ECMA_ITERATORS.contains(&method),
+            };
+            if !iterating {
+                continue;
+            }
+            let Some(fn_arg) = call.args.iter().find(|a| a.kind == ArgKind::Function) else {
+                continue;
+            };
+            let recv_text = call.receiver();
+            // The body: for ECMA the function literal's body; for Ruby the block.
+            let (body, vars) = match self.lang {
+                Lang::Ruby => (fn_arg.span, Vec::new()),
+                _ => {
+                    let f = self.f.functions.iter().find(|f| f.span == fn_arg.span);
+                    match f {
+                        Some(f) => (f.body, f.params.iter().take(1).cloned().collect()),
+                        None => (fn_arg.span, Vec::new()),
+                    }
+                }
+            };
+            let header = self
+                .lines
+                .span(call.span.start as usize, (body.start as usize).max(call.span.start as usize));
+            let literal_iter = recv_text.starts_with('[') || recv_text.starts_with("%w");
+            let iter = if recv_text.is_empty() { None } else { Some(recv_text) };
+            let method = Some(method.to_string());
+            self.f.loops.push(Loop {
+                kind: LoopKind::Callback,
+                span: call.span,
+                header,
+                body,
+                iter,
+                iter_span: None,
+                vars,
+                literal_iter,
+                is_await: false,
+                method,
+                runs_once: false,
+                parent: None,
+                func: None,
+            });
+        }
+    }
+
+    fn jump(&mut self, n: Node) {
+        // A `return`/`break` that is the last statement of a loop body makes the loop run once.
+        let mut p = n.parent();
+        // Python blocks, JS statement blocks, Ruby do/body_statement wrap the body.
+        let mut hops = 0;
+        while let Some(pp) = p {
+            if hops > 2 {
+                break;
+            }
+            if let Some(&(_, li)) = self.loop_body_nodes.iter().find(|(id, _)| *id == pp.id()) {
+                if n.next_named_sibling().is_none() {
+                    self.jumps.push((li, n.start_byte() as u32));
+                }
+                return;
+            }
+            if !matches!(pp.kind(), "block" | "statement_block" | "body_statement" | "do" | "expression_statement") {
+                return;
+            }
+            p = pp.parent();
+            hops += 1;
+        }
+    }
+
+    // ---------------------------------------------------------------- strings
+
+    fn string(&mut self, n: Node) {
+        // Strings that are part of a larger string node are handled by their parent.
+        if let Some(p) = n.parent() {
+            if matches!(p.kind(), "string" | "template_string") {
+                return;
+            }
+        }
+        let src = self.src;
+        let whole = text(src, n);
+        if !whole.contains('*') {
+            return;
+        }
+        // The content range: between the delimiters.
+        let (start, end) = match n.kind() {
+            "heredoc_body" => {
+                let end = n
+                    .named_children(&mut n.walk())
+                    .find(|c| c.kind() == "heredoc_end")
+                    .map(|e| e.start_byte())
+                    .unwrap_or(n.end_byte());
+                (n.start_byte(), end)
+            }
+            _ if self.lang == Lang::Python => {
+                let s = n.child(0).filter(|c| c.kind() == "string_start").map(|c| c.end_byte());
+                let e = n
+                    .child(n.child_count().saturating_sub(1))
+                    .filter(|c| c.kind() == "string_end")
+                    .map(|c| c.start_byte());
+                (s.unwrap_or(n.start_byte()), e.unwrap_or(n.end_byte()))
+            }
+            _ => {
+                // Quote characters: one byte each side for '...', "...", `...`; Ruby %q() too.
+                let open = whole.find(['"', '\'', '`', '(', '{', '[', '<', '|']).unwrap_or(0);
+                let s = n.start_byte() + open + 1;
+                let e = n.end_byte().saturating_sub(1).max(s);
+                (s, e)
+            }
+        };
+        if start >= end {
+            return;
+        }
+        let mut bytes: Vec<u8> = src.as_bytes()[start..end].to_vec();
+        // Interpolations become `?` padded with spaces, escape sequences spaces, so every
+        // byte keeps its offset.
+        let mut stack = vec![n];
+        let mut guard = 0;
+        while let Some(x) = stack.pop() {
+            guard += 1;
+            if guard > 10_000 {
+                break;
+            }
+            let mut c = x.walk();
+            for ch in x.named_children(&mut c) {
+                let (s, e) = (ch.start_byte(), ch.end_byte());
+                if s < start || e > end {
+                    continue;
+                }
+                match ch.kind() {
+                    "template_substitution" | "interpolation" => {
+                        for (k, b) in bytes[s - start..e - start].iter_mut().enumerate() {
+                            *b = if k == 0 { b'?' } else if *b == b'\n' { b'\n' } else { b' ' };
+                        }
+                    }
+                    "escape_sequence" => {
+                        for b in &mut bytes[s - start..e - start] {
+                            *b = b' ';
+                        }
+                    }
+                    _ => stack.push(ch),
+                }
+            }
+        }
+        let Ok(text_s) = String::from_utf8(bytes) else { return };
+        let lower_has_select = text_s.as_bytes().windows(6).any(|w| w.eq_ignore_ascii_case(b"select"));
+        if !lower_has_select {
+            return;
+        }
+        let (text_line, text_col) = self.lines.pos(start);
+        self.f.strings.push(StrLit {
+            span: self.lines.node(n),
+            text_start: start as u32,
+            text: text_s,
+            func: None,
+            text_line,
+            text_col,
+        });
+    }
+
+    // ---------------------------------------------------------------- comments
+
+    fn comment(&mut self, n: Node) {
+        let t = text(self.src, n);
+        let (line, _) = self.lines.pos(n.start_byte());
+        let ls = self.lines.starts[(line - 1) as usize] as usize;
+        let own_line = self.src.get(ls..n.start_byte()).map(|p| p.trim().is_empty()).unwrap_or(false);
+        let target = if own_line {
+            // The next line that is not a comment or blank.
+            (line + 1, line + 1)
+        } else {
+            let mut first = line;
+            let mut last = line;
+            // The statement the comment ends: the outermost node ending on this line
+            // before the comment.
+            let mut prev = n.prev_sibling();
+            if prev.is_none() {
+                prev = n.parent();
+            }
+            if let Some(p) = prev {
+                let mut top = p;
+                let mut hops = 0;
+                while let Some(pp) = top.parent() {
+                    hops += 1;
+                    if hops > 32 || pp.end_byte() > n.start_byte() || pp.kind().contains("program") || pp.kind() == "module" {
+                        break;
+                    }
+                    if matches!(pp.kind(), "block" | "statement_block" | "body_statement" | "class_body") {
+                        break;
+                    }
+                    top = pp;
+                }
+                let (l1, _) = self.lines.pos(top.start_byte());
+                let (l2, _) = self.lines.pos(top.end_byte());
+                if l2 == line {
+                    first = l1.min(line);
+                    last = line;
+                }
+            }
+            (first, last)
+        };
+        // Only comments that can matter are kept.
+        if t.contains("n1lint") || t.contains("expect:") {
+            self.f.comments.push(Comment {
+                span: self.lines.node(n),
+                text: t.to_string(),
+                own_line,
+                target,
+            });
+        }
+    }
+
+    // ---------------------------------------------------------------- assignments, imports
+
+    fn assign(&mut self, n: Node) {
+        let src = self.src;
+        let (left, right) = match n.kind() {
+            "variable_declarator" => (n.child_by_field_name("name"), n.child_by_field_name("value")),
+            _ => (n.child_by_field_name("left"), n.child_by_field_name("right")),
+        };
+        let (Some(left), Some(right)) = (left, right) else { return };
+        let mut targets = Vec::new();
+        match left.kind() {
+            "identifier" | "instance_variable" | "constant" => targets.push(text(src, left).to_string()),
+            "member_expression" | "attribute" => targets.push(text(src, left).to_string()),
+            _ => collect_identifiers(left, src, &mut targets, 16),
+        }
+        let mut value = right;
+        let mut hops = 0;
+        while matches!(value.kind(), "await_expression" | "await" | "parenthesized_expression" | "as_expression" | "non_null_expression")
+            && hops < 8
+        {
+            match value.named_child(0) {
+                Some(v) => value = v,
+                None => break,
+            }
+            hops += 1;
+        }
+        let value_call = self.call_ids.get(&value.id()).copied();
+        // `const x = require("./m")` and `const { a, b } = require("./m")` are imports.
+        if let Some(ci) = value_call {
+            let c = &self.f.calls[ci as usize];
+            if c.path.len() == 1 && c.root() == "require" {
+                if let Some(a) = c.args.first() {
+                    let source = a.text.trim_matches(|ch| ch == '"' || ch == '\'' || ch == '`').to_string();
+                    if left.kind() == "identifier" {
+                        self.f.imports.push(Import { local: targets[0].clone(), imported: "*".into(), source });
+                    } else if left.kind() == "object_pattern" {
+                        let mut c2 = left.walk();
+                        for p in left.named_children(&mut c2) {
+                            match p.kind() {
+                                "shorthand_property_identifier_pattern" => {
+                                    let name = text(src, p).to_string();
+                                    self.f.imports.push(Import { local: name.clone(), imported: name, source: source.clone() });
+                                }
+                                "pair_pattern" => {
+                                    let k = p.child_by_field_name("key").map(|k| text(src, k).to_string()).unwrap_or_default();
+                                    let v = p.child_by_field_name("value").map(|k| text(src, k).to_string()).unwrap_or_default();
+                                    self.f.imports.push(Import { local: v, imported: k, source: source.clone() });
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.f.assigns.push(Assign {
+            span: self.lines.node(n),
+            targets,
+            value_call,
+            value_text: short(src, value),
+            func: None,
+            class: None,
+        });
+    }
+
+    fn import(&mut self, n: Node) {
+        let src = self.src;
+        match self.lang {
+            Lang::Python => {
+                let module = n.child_by_field_name("module_name").map(|m| text(src, m).to_string());
+                let mut c = n.walk();
+                for name in n.children_by_field_name("name", &mut c) {
+                    let (imported, local) = match name.kind() {
+                        "aliased_import" => (
+                            name.child_by_field_name("name").map(|x| text(src, x).to_string()).unwrap_or_default(),
+                            name.child_by_field_name("alias").map(|x| text(src, x).to_string()).unwrap_or_default(),
+                        ),
+                        _ => {
+                            let t = text(src, name).to_string();
+                            (t.clone(), t)
+                        }
+                    };
+                    match &module {
+                        Some(m) => self.f.imports.push(Import { local, imported, source: m.clone() }),
+                        None => self.f.imports.push(Import { local: local.clone(), imported: "*".into(), source: imported }),
+                    }
+                }
+            }
+            _ => {
+                let Some(source) = n.child_by_field_name("source") else { return };
+                let source = text(src, source).trim_matches(|c| c == '"' || c == '\'').to_string();
+                let mut stack = vec![n];
+                let mut guard = 0;
+                while let Some(x) = stack.pop() {
+                    guard += 1;
+                    if guard > 1000 {
+                        break;
+                    }
+                    let mut c = x.walk();
+                    for ch in x.named_children(&mut c) {
+                        match ch.kind() {
+                            "import_clause" | "named_imports" => stack.push(ch),
+                            "identifier" => self.f.imports.push(Import {
+                                local: text(src, ch).to_string(),
+                                imported: "default".into(),
+                                source: source.clone(),
+                            }),
+                            "namespace_import" => {
+                                if let Some(id) = first_identifier(ch) {
+                                    self.f.imports.push(Import {
+                                        local: text(src, id).to_string(),
+                                        imported: "*".into(),
+                                        source: source.clone(),
+                                    })
+                                }
+                            }
+                            "import_specifier" => {
+                                let name = ch.child_by_field_name("name").map(|x| text(src, x).to_string()).unwrap_or_default();
+                                let local = ch.child_by_field_name("alias").map(|x| text(src, x).to_string()).unwrap_or_else(|| name.clone());
+                                self.f.imports.push(Import { local, imported: name, source: source.clone() });
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn member(&mut self, n: Node) {
+        // Only the outermost chain, and only chains rooted at a plain name.
+        if let Some(p) = n.parent() {
+            if p.kind() == n.kind() && p.child_by_field_name("object").map(|o| o.id()) == Some(n.id()) {
+                return;
+            }
+        }
+        let mut path = Vec::new();
+        let mut cur = n;
+        let mut guard = 0;
+        loop {
+            guard += 1;
+            if guard > 32 {
+                return;
+            }
+            match cur.kind() {
+                "member_expression" | "attribute" => {
+                    let prop = cur
+                        .child_by_field_name("property")
+                        .or_else(|| cur.child_by_field_name("attribute"))
+                        .map(|p| text(self.src, p))
+                        .unwrap_or("");
+                    path.push(prop.to_string());
+                    match cur.child_by_field_name("object") {
+                        Some(o) => cur = o,
+                        None => return,
+                    }
+                }
+                "identifier" | "this" => {
+                    path.push(text(self.src, cur).to_string());
+                    break;
+                }
+                _ => return,
+            }
+        }
+        path.reverse();
+        self.pending_members.push((self.lines.node(n), path));
+    }
+
+    // ---------------------------------------------------------------- linking
+
+    fn finish(mut self) -> FileFacts {
+        // Ruby member chains: calls without arguments on a plain name (`post.author.name`).
+        if self.lang == Lang::Ruby {
+            for c in &self.f.calls {
+                if c.path.len() >= 2
+                    && c.path.iter().skip(1).all(|s| !s.called)
+                    && c.path[0].name.chars().next().is_some_and(|ch| ch.is_lowercase() || ch == '_' || ch == '@')
+                {
+                    self.pending_members.push((c.span, c.path.iter().map(|s| s.name.clone()).collect()));
+                }
+            }
+        }
+        let f = &mut self.f;
+        for (li, _) in &self.jumps {
+            f.loops[*li as usize].runs_once = true;
+        }
+        // Containers, sorted by start then by size (outer first).
+        let func_spans: Vec<Span> = f.functions.iter().map(|x| x.span).collect();
+        let func_of = |span: &Span| innermost(&func_spans, span);
+        let class_spans: Vec<Span> = f.classes.iter().map(|x| x.span).collect();
+
+        // Function parents and classes.
+        for i in 0..f.functions.len() {
+            let s = f.functions[i].span;
+            let parent = innermost_excluding(&func_spans, &s, i);
+            f.functions[i].parent = parent;
+            let class = innermost(&class_spans, &s);
+            // A method belongs to a class only when no function sits between them.
+            f.functions[i].class = match (class, parent) {
+                (Some(c), Some(p)) if class_spans[c as usize].contains(&func_spans[p as usize]) => None,
+                (c, _) => c,
+            };
+        }
+        // Loop nesting.
+        let loop_body_spans: Vec<Span> = f.loops.iter().map(|l| l.body).collect();
+        for i in 0..f.loops.len() {
+            let s = f.loops[i].span;
+            f.loops[i].func = func_of(&s);
+            f.loops[i].parent = innermost_excluding(&loop_body_spans, &s, i);
+        }
+        // Calls: function, class, loop.
+        let loops = f.loops.clone();
+        let functions = f.functions.clone();
+        let calls_snapshot: Vec<Span> = f.calls.iter().map(|c| c.span).collect();
+        let in_loop_of = |span: &Span| -> Option<Idx> {
+            let li = innermost(&loop_body_spans, span)?;
+            let lb = loops[li as usize].body;
+            // A function literal between the loop body and the span cuts the link, unless
+            // it is the loop's own callback or it runs inline (`.then(...)`).
+            for (fi, func) in functions.iter().enumerate() {
+                let _ = fi;
+                if lb.contains(&func.span) && func.span.contains(span) && func.body != lb && func.span != lb {
+                    let inline = func.arg_of.is_some_and(|ci| {
+                        let c = calls_snapshot[ci as usize];
+                        let _ = c;
+                        false
+                    });
+                    if !inline {
+                        return None;
+                    }
+                }
+            }
+            Some(li)
+        };
+        let inline_fn: Vec<bool> = f
+            .functions
+            .iter()
+            .map(|func| {
+                func.arg_of.is_some_and(|ci| {
+                    let m = f.calls[ci as usize].method();
+                    ECMA_INLINE_CALLBACKS.contains(&m)
+                })
+            })
+            .collect();
+        let in_loop_of2 = |span: &Span| -> Option<Idx> {
+            let li = innermost(&loop_body_spans, span)?;
+            let lb = loops[li as usize].body;
+            for (fi, func) in functions.iter().enumerate() {
+                if lb.contains(&func.span) && func.span.contains(span) && func.body != lb && !inline_fn[fi] {
+                    return None;
+                }
+            }
+            Some(li)
+        };
+        let _ = in_loop_of;
+        for c in f.calls.iter_mut() {
+            c.func = func_of(&c.span);
+            c.class = innermost(&class_spans, &c.span);
+            c.in_loop = in_loop_of2(&c.span);
+        }
+        for s in f.strings.iter_mut() {
+            s.func = func_of(&s.span);
+        }
+        for a in f.assigns.iter_mut() {
+            a.func = func_of(&a.span);
+            a.class = innermost(&class_spans, &a.span);
+        }
+        for (span, path) in std::mem::take(&mut self.pending_members) {
+            let Some(li) = in_loop_of2(&span) else { continue };
+            let hash = normalised_hash(self.src.get(span.start as usize..span.end as usize).unwrap_or(""));
+            f.members.push(Member {
+                span,
+                path,
+                in_loop: Some(li),
+                func: func_of(&span),
+                hash,
+            });
+        }
+        let _ = &self.members;
+        std::mem::replace(
+            &mut self.f,
+            FileFacts {
+                lang: self.lang,
+                functions: Vec::new(),
+                classes: Vec::new(),
+                loops: Vec::new(),
+                calls: Vec::new(),
+                strings: Vec::new(),
+                comments: Vec::new(),
+                assigns: Vec::new(),
+                imports: Vec::new(),
+                members: Vec::new(),
+                error_spans: Vec::new(),
+                lines: 0,
+            },
+        )
+    }
+}
+
+fn seg(name: &str, called: bool) -> Seg {
+    Seg { name: name.to_string(), called, args: Vec::new() }
+}
+
+fn next_object(f: Node) -> Option<Node> {
+    match f.kind() {
+        "member_expression" | "attribute" => f.child_by_field_name("object"),
+        "subscript_expression" | "subscript" => f.child_by_field_name("object").or_else(|| f.child_by_field_name("value")),
+        _ => None,
+    }
+}
+
+/// The innermost span of `containers` that contains `span` (containers from syntax nodes
+/// nest properly).
+fn innermost(containers: &[Span], span: &Span) -> Option<Idx> {
+    let mut best: Option<(Idx, u32)> = None;
+    for (i, c) in containers.iter().enumerate() {
+        if c.contains(span) && best.is_none_or(|(_, len)| c.len() <= len) {
+            best = Some((i as Idx, c.len()));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+fn innermost_excluding(containers: &[Span], span: &Span, me: usize) -> Option<Idx> {
+    let mut best: Option<(Idx, u32)> = None;
+    for (i, c) in containers.iter().enumerate() {
+        if i == me || c == span {
+            continue;
+        }
+        if c.contains(span) && best.is_none_or(|(_, len)| c.len() <= len) {
+            best = Some((i as Idx, c.len()));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+fn is_awaited(n: Node) -> bool {
+    let mut p = n.parent();
+    let mut hops = 0;
+    while let Some(x) = p {
+        match x.kind() {
+            "await_expression" | "await" => return true,
+            "parenthesized_expression" | "as_expression" | "non_null_expression" if hops < 4 => {}
+            _ => return false,
+        }
+        p = x.parent();
+        hops += 1;
+    }
+    false
+}
+
+fn is_function_node(lang: Lang, kind: &str) -> bool {
+    match lang {
+        Lang::Python => kind == "lambda",
+        Lang::Ruby => kind == "lambda",
+        _ => matches!(kind, "arrow_function" | "function_expression" | "function"),
+    }
+}
+
+fn arg_kind(lang: Lang, kind: &str) -> ArgKind {
+    match kind {
+        "string" | "template_string" | "concatenated_string" | "heredoc_beginning" | "simple_symbol" => ArgKind::String,
+        "number" | "integer" | "float" => ArgKind::Number,
+        "identifier" | "constant" => ArgKind::Ident,
+        "object" | "dictionary" | "hash" => ArgKind::Object,
+        "array" | "list" | "tuple" => ArgKind::Array,
+        k if is_function_node(lang, k) => ArgKind::Function,
+        _ => ArgKind::Other,
+    }
+}
+
+fn has_child_kind(n: Node, kind: &str) -> bool {
+    let mut c = n.walk();
+    let found = n.children(&mut c).take(4).any(|x| x.kind() == kind);
+    found
+}
+
+fn first_identifier(n: Node) -> Option<Node> {
+    let mut stack = vec![n];
+    let mut guard = 0;
+    while let Some(x) = stack.pop() {
+        guard += 1;
+        if guard > 256 {
+            return None;
+        }
+        if matches!(x.kind(), "identifier" | "shorthand_property_identifier_pattern") {
+            return Some(x);
+        }
+        let mut c = x.walk();
+        let children: Vec<Node> = x.named_children(&mut c).collect();
+        for ch in children.into_iter().rev() {
+            if ch.kind() == "type_annotation" || ch.kind() == "type" {
+                continue;
+            }
+            stack.push(ch);
+        }
+    }
+    None
+}
+
+fn collect_identifiers(n: Node, src: &str, out: &mut Vec<String>, max: usize) {
+    let mut stack = vec![n];
+    let mut guard = 0;
+    while let Some(x) = stack.pop() {
+        guard += 1;
+        if guard > 512 || out.len() >= max {
+            return;
+        }
+        match x.kind() {
+            "identifier" | "shorthand_property_identifier_pattern" => {
+                out.push(text(src, x).to_string());
+                continue;
+            }
+            "type_annotation" | "type" | "default_value" => continue,
+            _ => {}
+        }
+        let mut c = x.walk();
+        let children: Vec<Node> = x.named_children(&mut c).collect();
+        for ch in children.into_iter().rev() {
+            stack.push(ch);
+        }
+    }
+}
+
+fn is_literal_collection(n: Node) -> bool {
+    if !matches!(n.kind(), "array" | "list" | "tuple" | "set") {
+        return false;
+    }
+    let mut c = n.walk();
+    let children: Vec<Node> = n.named_children(&mut c).collect();
+    children.len() <= 16
+        && children
+            .iter()
+            .all(|x| matches!(x.kind(), "string" | "number" | "integer" | "float" | "simple_symbol" | "true" | "false" | "identifier" | "constant"))
+}
+
+fn trim_end(src: &str, start: usize, end: usize) -> usize {
+    let s = src.get(start..end).unwrap_or("");
+    start + s.trim_end().len()
+}

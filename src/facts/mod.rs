@@ -1,0 +1,312 @@
+//! Language-neutral facts extracted from one file's syntax tree.
+//!
+//! A file is parsed once; one query pass over its tree produces a [`FileFacts`], and the
+//! tree is dropped. Everything downstream (the project index, the rules, the reports)
+//! works on these facts alone. Facts are plain data, so they can be cached by content hash.
+
+mod extract;
+mod text;
+
+use serde::{Deserialize, Serialize};
+
+use crate::lang::Lang;
+
+pub use extract::{extract, query_source, ExtractError, Limits};
+pub use text::{fnv1a, normalised_hash};
+
+/// A range of source text: byte offsets plus 1-based line and column (columns count
+/// Unicode scalar values, the unit the SARIF output declares).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+    pub line: u32,
+    pub col: u32,
+    pub end_line: u32,
+    pub end_col: u32,
+}
+
+impl Span {
+    pub fn contains(&self, other: &Span) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+    pub fn len(&self) -> u32 {
+        self.end - self.start
+    }
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
+/// Index into one of the fact vectors of the same file.
+pub type Idx = u32;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Function {
+    pub span: Span,
+    /// The function's name; for anonymous functions, the name it is assigned to or passed as
+    /// (`const load = async () => ...` gives `load`), or empty.
+    pub name: String,
+    pub body: Span,
+    pub is_async: bool,
+    pub params: Vec<String>,
+    /// Decorator texts without the `@` (`app.get("/x")`, `Get()`), in source order.
+    pub decorators: Vec<String>,
+    /// The class this function is a method of.
+    pub class: Option<Idx>,
+    /// The enclosing function, for nested functions.
+    pub parent: Option<Idx>,
+    /// A function literal passed as an argument: the call it is an argument of.
+    pub arg_of: Option<Idx>,
+    pub exported: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Class {
+    pub span: Span,
+    pub name: String,
+    /// Superclass expressions as written (`models.Model`, `ApplicationRecord`, `Model`).
+    pub superclasses: Vec<String>,
+    pub decorators: Vec<String>,
+    pub body: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LoopKind {
+    /// `for (;;)`, Python `for`, Ruby `for`, `for ... of/in`.
+    For,
+    While,
+    /// A list/set/dict comprehension or generator expression.
+    Comprehension,
+    /// A function literal passed to an iterating method (`items.map(x => ...)`) or a Ruby
+    /// block given to one (`items.each do |x| ... end`).
+    Callback,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Loop {
+    pub kind: LoopKind,
+    pub span: Span,
+    /// What the diagnostics label: `for (const x of xs)`, `items.each do |x|`.
+    pub header: Span,
+    pub body: Span,
+    /// The expression iterated, as written (`users`, `Order.objects.all()`), if any.
+    pub iter: Option<String>,
+    pub iter_span: Option<Span>,
+    /// Names bound per iteration.
+    pub vars: Vec<String>,
+    /// The iterated expression is a literal list of a few constants.
+    pub literal_iter: bool,
+    /// `for await (...)`.
+    pub is_await: bool,
+    /// The iterating method for callback loops (`map`, `each`).
+    pub method: Option<String>,
+    /// The body ends every iteration with an unconditional `return`/`break`: it runs once.
+    pub runs_once: bool,
+    /// The enclosing loop, if any (ignoring function boundaries: see [`Call::in_loop`]).
+    pub parent: Option<Idx>,
+    pub func: Option<Idx>,
+}
+
+/// One segment of a callee path: `User.objects.filter(...).first` is
+/// `[User, objects, filter(), first]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seg {
+    pub name: String,
+    /// The segment was called (`filter(...)`).
+    pub called: bool,
+    /// The argument texts of that call, when it was called (short).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ArgKind {
+    String,
+    Number,
+    Ident,
+    Function,
+    Object,
+    Array,
+    Other,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Arg {
+    /// Python `name=value`, Ruby `name: value`.
+    pub keyword: Option<String>,
+    pub kind: ArgKind,
+    /// The argument's text, cut to a bounded length.
+    pub text: String,
+    /// Top-level keys of an object/hash literal argument (`{ where, take: 10 }`).
+    pub keys: Vec<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Call {
+    pub span: Span,
+    /// The callee path, root first. The last segment is the method called.
+    pub path: Vec<Seg>,
+    pub args: Vec<Arg>,
+    pub awaited: bool,
+    /// `new X(...)`.
+    pub is_new: bool,
+    /// A Ruby block or a function literal argument is attached.
+    pub has_block: bool,
+    pub func: Option<Idx>,
+    pub class: Option<Idx>,
+    /// The innermost loop whose body runs this call on every iteration (function literals
+    /// defined in the loop but not iterating cut the link).
+    pub in_loop: Option<Idx>,
+    /// Hash of the call's whitespace-normalised text (for baselines and fingerprints).
+    pub hash: u64,
+}
+
+impl Call {
+    pub fn method(&self) -> &str {
+        self.path.last().map(|s| s.name.as_str()).unwrap_or("")
+    }
+    pub fn root(&self) -> &str {
+        self.path.first().map(|s| s.name.as_str()).unwrap_or("")
+    }
+    /// The path as text without arguments: `User.objects.filter().first`.
+    pub fn dotted(&self) -> String {
+        let mut s = String::new();
+        for (i, seg) in self.path.iter().enumerate() {
+            if i > 0 {
+                s.push('.');
+            }
+            s.push_str(&seg.name);
+            if seg.called && i + 1 < self.path.len() {
+                s.push_str("()");
+            }
+        }
+        s
+    }
+    /// The receiver path (all but the last segment), as text.
+    pub fn receiver(&self) -> String {
+        let n = self.path.len().saturating_sub(1);
+        let mut s = String::new();
+        for (i, seg) in self.path[..n].iter().enumerate() {
+            if i > 0 {
+                s.push('.');
+            }
+            s.push_str(&seg.name);
+            if seg.called {
+                s.push_str("()");
+            }
+        }
+        s
+    }
+    pub fn keyword(&self, name: &str) -> Option<&Arg> {
+        self.args.iter().find(|a| a.keyword.as_deref() == Some(name))
+    }
+}
+
+/// A string literal that may hold SQL, with interpolations replaced by same-length
+/// placeholders so offsets into `text` map one-to-one onto the source.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StrLit {
+    pub span: Span,
+    /// Byte offset in the file where `text` starts.
+    pub text_start: u32,
+    pub text: String,
+    pub func: Option<Idx>,
+    /// Line and column (1-based) where `text` starts.
+    pub text_line: u32,
+    pub text_col: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Comment {
+    pub span: Span,
+    pub text: String,
+    /// The comment is the only thing on its line.
+    pub own_line: bool,
+    /// The lines (first, last) of the statement a trailing comment ends; for a comment on
+    /// its own line, the next line.
+    pub target: (u32, u32),
+}
+
+/// `name = value` (also `const name = value`, destructuring gives several names).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Assign {
+    pub span: Span,
+    pub targets: Vec<String>,
+    /// The call on the right-hand side, if the value is a call (outermost).
+    pub value_call: Option<Idx>,
+    pub value_text: String,
+    pub func: Option<Idx>,
+    pub class: Option<Idx>,
+}
+
+/// `import { a as b } from "./m"`, `from .m import a as b`, `const { a } = require("./m")`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Import {
+    /// The local name bound.
+    pub local: String,
+    /// The imported name in the source module (`default` or `*` for namespace imports).
+    pub imported: String,
+    pub source: String,
+}
+
+/// An attribute chain rooted at a name, read inside a loop (`order.customer.name`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Member {
+    pub span: Span,
+    /// `order`, `customer`, `name`.
+    pub path: Vec<String>,
+    pub in_loop: Option<Idx>,
+    pub func: Option<Idx>,
+    pub hash: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FileFacts {
+    pub lang: Lang,
+    pub functions: Vec<Function>,
+    pub classes: Vec<Class>,
+    pub loops: Vec<Loop>,
+    pub calls: Vec<Call>,
+    pub strings: Vec<StrLit>,
+    pub comments: Vec<Comment>,
+    pub assigns: Vec<Assign>,
+    pub imports: Vec<Import>,
+    pub members: Vec<Member>,
+    /// Byte ranges of ERROR and MISSING nodes: nothing is reported from inside them.
+    pub error_spans: Vec<(u32, u32)>,
+    pub lines: u32,
+}
+
+impl FileFacts {
+    pub fn in_error(&self, span: &Span) -> bool {
+        self.error_spans
+            .iter()
+            .any(|&(s, e)| s <= span.start && span.end <= e)
+    }
+
+    /// The dotted path of the enclosing classes and functions of `func`, for fingerprints
+    /// and baselines (`OrdersController.index`).
+    pub fn scope_path(&self, func: Option<Idx>) -> String {
+        let mut parts = Vec::new();
+        let mut cur = func;
+        let mut guard = 0;
+        while let Some(i) = cur {
+            guard += 1;
+            if guard > 64 {
+                break;
+            }
+            let f = &self.functions[i as usize];
+            parts.push(if f.name.is_empty() { "<anon>".to_string() } else { f.name.clone() });
+            if f.parent.is_none() {
+                if let Some(c) = f.class {
+                    parts.push(self.classes[c as usize].name.clone());
+                }
+            }
+            cur = f.parent;
+        }
+        parts.reverse();
+        parts.join(".")
+    }
+}

@@ -1,0 +1,194 @@
+//! n1lint: finds backend performance problems in JavaScript, TypeScript, Python and Ruby.
+//!
+//! The pipeline (see DESIGN in the README): walk → read and parse → extract facts →
+//! project index → rules → suppressions → report.
+
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod facts;
+pub mod index;
+pub mod lang;
+pub mod report;
+pub mod rules;
+pub mod suppress;
+pub mod walk;
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::Parser as _;
+
+use crate::cli::{Cli, Command, Format};
+use crate::config::Config;
+use crate::facts::Limits;
+
+/// Exit codes, as documented in README.
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+/// Runs n1lint with these arguments and returns the exit code.
+pub fn main_with_args<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{e:?}");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn error(msg: impl Into<String>) -> miette::Report {
+    miette::miette!("{}", msg.into())
+}
+
+fn print_stdout(s: &str) -> miette::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        // A closed pipe (`n1lint . | head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(error(format!("cannot write to standard output: {e}"))),
+    }
+}
+
+fn use_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+fn run(cli: Cli) -> miette::Result<u8> {
+    match &cli.command {
+        Some(Command::Rules) => {
+            print_stdout(&rules_table())?;
+            return Ok(EXIT_CLEAN);
+        }
+        Some(Command::Explain { rule }) => {
+            return match rules::meta(rule) {
+                Some(m) => {
+                    print_stdout(&m.markdown())?;
+                    Ok(EXIT_CLEAN)
+                }
+                None => {
+                    eprintln!("error: unknown rule `{rule}`; `n1lint rules` lists them");
+                    Ok(EXIT_ERROR)
+                }
+            };
+        }
+        Some(Command::DumpTree { file }) => {
+            let lang = lang::Lang::from_path(file).ok_or_else(|| error("unknown file type"))?;
+            let text = std::fs::read_to_string(file).map_err(|e| error(format!("{}: {e}", file.display())))?;
+            let mut p = tree_sitter::Parser::new();
+            p.set_language(&lang.grammar()).map_err(|e| error(e.to_string()))?;
+            let tree = p.parse(&text, None).ok_or_else(|| error("no tree"))?;
+            print_stdout(&format!("{}\n", tree.root_node().to_sexp()))?;
+            return Ok(EXIT_CLEAN);
+        }
+        None => {}
+    }
+
+    let cwd = std::env::current_dir().map_err(|e| error(format!("cannot read the current directory: {e}")))?;
+    let mut config = match &cli.config {
+        Some(p) => {
+            if !p.is_file() {
+                return Err(error(format!("config file {} does not exist", p.display())));
+            }
+            Config::load(p)?
+        }
+        None => match Config::discover(&cwd) {
+            Some(p) => Config::load(&p)?,
+            None => Config::default(),
+        },
+    };
+    config.apply_cli(&cli.select, &cli.ignore).map_err(error)?;
+    if cli.no_default_excludes {
+        config.default_excludes = false;
+    }
+
+    let paths: Vec<PathBuf> = if cli.paths.is_empty() { vec![PathBuf::from(".")] } else { cli.paths.clone() };
+    for p in &paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            return Err(error(format!("{}: no such file or directory", p.display())));
+        }
+    }
+    let threads = cli.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| error(format!("cannot start worker threads: {e}")))?;
+    let analysis = pool
+        .install(|| {
+            engine::run(&engine::RunOptions {
+                paths: &paths,
+                config: &config,
+                threads,
+                limits: Limits::default(),
+            })
+        })
+        .map_err(error)?;
+
+    let color = cli.output.is_none() && cli.format == Format::Text && use_color();
+    let width = if color { 100 } else { 100 };
+    let rendered = report::render(
+        cli.format,
+        &analysis,
+        &report::RenderOptions {
+            color,
+            quiet: cli.quiet,
+            width,
+        },
+    );
+    match &cli.output {
+        Some(path) => report::write_atomic(path, &rendered)
+            .map_err(|e| error(format!("cannot write {}: {e}", path.display())))?,
+        None => print_stdout(&rendered)?,
+    }
+    if !cli.quiet {
+        for e in &analysis.internal_errors {
+            eprintln!("n1lint: internal error: {e}");
+        }
+    }
+    if cli.stats {
+        eprint!("{}", engine::stats_text(&analysis));
+        for (p, why) in &analysis.skipped {
+            eprintln!("  skipped {p}: {why}");
+        }
+    }
+    if !analysis.internal_errors.is_empty() {
+        return Ok(EXIT_ERROR);
+    }
+    if analysis.findings.is_empty() || cli.exit_zero {
+        Ok(EXIT_CLEAN)
+    } else {
+        Ok(EXIT_FINDINGS)
+    }
+}
+
+/// `n1lint rules`.
+pub fn rules_table() -> String {
+    let metas = rules::all_meta();
+    let mut out = format!("{:<20} {:<8} {:<36} {}\n", "RULE", "SEVERITY", "LANGUAGES", "SUMMARY");
+    for m in metas {
+        out.push_str(&format!(
+            "{:<20} {:<8} {:<36} {}\n",
+            m.id,
+            m.severity.as_str(),
+            m.languages.join(","),
+            m.summary
+        ));
+    }
+    out
+}

@@ -1,0 +1,51 @@
+//! Rendering an [`Analysis`] in each output format, and writing it atomically.
+
+pub mod github;
+pub mod json;
+pub mod sarif;
+pub mod text;
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::cli::Format;
+use crate::engine::Analysis;
+
+pub struct RenderOptions {
+    pub color: bool,
+    pub quiet: bool,
+    pub width: usize,
+}
+
+pub fn render(format: Format, a: &Analysis, opts: &RenderOptions) -> String {
+    match format {
+        Format::Text => text::render(a, opts),
+        Format::Json => json::render(a),
+        Format::Sarif => sarif::render(a),
+        Format::Github => github::render(a),
+    }
+}
+
+/// Writes `content` to `path` through a temporary file in the same folder and a rename,
+/// so a crash never leaves half a report.
+pub fn write_atomic(path: &Path, content: &str) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new().prefix(".n1lint-").suffix(".tmp").tempfile_in(dir)?;
+    tmp.write_all(content.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Byte offset → (1-based line, 1-based column in characters) of `src`: used where a
+/// related location lies in a file whose facts are not at hand.
+pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(src.len());
+    let before = src.get(..offset).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}

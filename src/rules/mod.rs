@@ -1,0 +1,174 @@
+//! The rule registry: metadata from `rules/<id>.toml` and one check function per rule.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::config::Config;
+use crate::facts::{FileFacts, Span};
+use crate::index::ProjectIndex;
+use crate::lang::Lang;
+
+pub mod select_star;
+
+/// How serious a finding is. Ordered from least to most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    pub language: String,
+    pub bad: String,
+    pub good: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleMeta {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub languages: Vec<String>,
+    pub summary: String,
+    /// What area of the checklist the rule belongs to (database, async, io, api, logging,
+    /// external).
+    pub area: String,
+    pub tags: Vec<String>,
+    /// SARIF precision: very-high, high, medium, low.
+    pub precision: String,
+    pub what: String,
+    pub why: String,
+    pub fix: String,
+    pub examples: Vec<Example>,
+}
+
+impl RuleMeta {
+    pub fn applies_to(&self, lang: Lang) -> bool {
+        self.languages.iter().any(|l| l == lang.family())
+    }
+
+    /// The rule's documentation as Markdown (for `explain`, SARIF `help.markdown`).
+    pub fn markdown(&self) -> String {
+        let mut s = format!("# {}: {}\n\n", self.id, self.title);
+        s.push_str(&format!("## What it finds\n\n{}\n\n", self.what.trim()));
+        s.push_str(&format!("## Why it is slow\n\n{}\n\n", self.why.trim()));
+        s.push_str(&format!("## How to fix it\n\n{}\n\n", self.fix.trim()));
+        for ex in &self.examples {
+            let fence = fence_lang(&ex.language);
+            s.push_str(&format!(
+                "## Example ({})\n\nSlow:\n\n```{fence}\n{}\n```\n\nBetter:\n\n```{fence}\n{}\n```\n\n",
+                ex.language,
+                ex.bad.trim_end(),
+                ex.good.trim_end()
+            ));
+        }
+        s.push_str(&format!(
+            "Suppress one finding with a trailing comment `n1lint-ignore: {} -- reason`.\n",
+            self.id
+        ));
+        s
+    }
+
+    /// The documentation as plain text (SARIF `help.text`).
+    pub fn text(&self) -> String {
+        format!("{}\n\n{}\n\nFix: {}", self.what.trim(), self.why.trim(), self.fix.trim())
+    }
+}
+
+fn fence_lang(l: &str) -> &str {
+    match l {
+        "javascript" => "js",
+        "typescript" => "ts",
+        "python" => "python",
+        "ruby" => "ruby",
+        other => other,
+    }
+}
+
+const META_SOURCES: &[&str] = &[
+    include_str!("../../rules/select-star.toml"),
+    include_str!("../../rules/unused-suppression.toml"),
+];
+
+/// Every rule's metadata, parsed once.
+pub fn all_meta() -> &'static [RuleMeta] {
+    static META: OnceLock<Vec<RuleMeta>> = OnceLock::new();
+    META.get_or_init(|| {
+        let mut v: Vec<RuleMeta> = META_SOURCES
+            .iter()
+            .map(|s| toml::from_str(s).unwrap_or_else(|e| panic!("embedded rule metadata is invalid: {e}")))
+            .collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    })
+}
+
+pub fn meta(id: &str) -> Option<&'static RuleMeta> {
+    all_meta().iter().find(|m| m.id == id)
+}
+
+pub fn is_known(id: &str) -> bool {
+    meta(id).is_some()
+}
+
+/// A second place a finding refers to (the loop of an N+1, the helper's query).
+#[derive(Debug, Clone)]
+pub struct Related {
+    pub span: Span,
+    pub message: String,
+    /// Another file, when the place is not in the finding's file.
+    pub path: Option<String>,
+}
+
+/// A text edit offered as a fix (SARIF `fixes[]`).
+#[derive(Debug, Clone)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+/// What a rule reports.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub span: Span,
+    pub message: String,
+    /// The label on the primary span.
+    pub label: String,
+    pub help: String,
+    pub related: Vec<Related>,
+    /// Hash of the normalised flagged code (baselines, fingerprints).
+    pub code_hash: u64,
+    pub fix: Option<(String, Vec<Edit>)>,
+}
+
+/// What a rule sees for one file.
+pub struct Ctx<'a> {
+    pub path: &'a str,
+    pub facts: &'a FileFacts,
+    pub index: &'a ProjectIndex,
+    pub config: &'a Config,
+}
+
+type Check = fn(&Ctx, &mut Vec<Finding>);
+
+/// The check function of each rule id.
+pub fn checks() -> &'static [(&'static str, Check)] {
+    &[("select-star", select_star::check)]
+}

@@ -1,0 +1,354 @@
+//! `select-star`: a wildcard projection in SQL embedded in code, or a builder's `select('*')`.
+
+use std::collections::HashSet;
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{Expr, Query, SelectItem, SetExpr, Visit, Visitor};
+use sqlparser::dialect::GenericDialect;
+use sqlparser::parser::Parser;
+
+use super::{Ctx, Finding};
+use crate::facts::{normalised_hash, ArgKind, Call, Span, StrLit};
+use crate::lang::Lang;
+
+const ID: &str = "select-star";
+const HELP: &str = "list the columns the code reads (`SELECT id, name FROM ...`) so the database sends only those";
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let mut seen = HashSet::new();
+    for s in &ctx.facts.strings {
+        if ctx.facts.in_error(&s.span) {
+            continue;
+        }
+        for off in wildcards_in(&s.text) {
+            let span = span_in(s, off);
+            if seen.insert(span.start) {
+                out.push(Finding {
+                    rule: ID,
+                    span,
+                    message: "`SELECT *` fetches every column of every row".into(),
+                    label: "wildcard projection".into(),
+                    help: HELP.into(),
+                    related: Vec::new(),
+                    code_hash: normalised_hash(&s.text),
+                    fix: None,
+                });
+            }
+        }
+    }
+    for c in &ctx.facts.calls {
+        if ctx.facts.in_error(&c.span) {
+            continue;
+        }
+        if let Some(arg) = builder_wildcard(ctx.facts.lang, c) {
+            if seen.insert(arg.start) {
+                out.push(Finding {
+                    rule: ID,
+                    span: arg,
+                    message: format!("`{}` selects every column", c.dotted()),
+                    label: "wildcard projection".into(),
+                    help: "pass the column names the code reads to the builder (`.select('id', 'name')`)".into(),
+                    related: Vec::new(),
+                    code_hash: c.hash,
+                    fix: None,
+                });
+            }
+        }
+    }
+}
+
+/// The span of byte `off` of a literal's text (one character wide).
+fn span_in(s: &StrLit, off: usize) -> Span {
+    let before = &s.text[..off];
+    let (line, col) = match before.rfind('\n') {
+        Some(nl) => (
+            s.text_line + before.matches('\n').count() as u32,
+            before[nl + 1..].chars().count() as u32 + 1,
+        ),
+        None => (s.text_line, s.text_col + before.chars().count() as u32),
+    };
+    let start = s.text_start + off as u32;
+    Span {
+        start,
+        end: start + 1,
+        line,
+        col,
+        end_line: line,
+        end_col: col + 1,
+    }
+}
+
+/// Byte offsets of the `*` of every reported wildcard projection in `text`.
+pub fn wildcards_in(text: &str) -> Vec<usize> {
+    let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '(');
+    let head: String = trimmed.chars().take(6).collect::<String>().to_ascii_lowercase();
+    if !(head.starts_with("select") || head.starts_with("with")) {
+        return Vec::new();
+    }
+    let sql = neutralise_placeholders(text);
+    match parse_wildcards(&sql) {
+        Some(v) => v,
+        None => token_fallback(&sql),
+    }
+}
+
+/// Replaces driver placeholders (`%s`, `%(name)s`, `{name}`, `?`) with an identifier of the
+/// same byte length, so the SQL parses and offsets stay put.
+fn neutralise_placeholders(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = b.to_vec();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'?' => out[i] = b'x',
+            b'%' if i + 1 < b.len() => {
+                let mut j = i + 1;
+                if b[j] == b'(' {
+                    while j < b.len() && b[j] != b')' && j - i < 64 {
+                        j += 1;
+                    }
+                    j += 1;
+                }
+                if j < b.len() && matches!(b[j], b's' | b'd' | b'i' | b'f' | b'r') {
+                    out[i] = b'x';
+                    for o in &mut out[i + 1..=j] {
+                        *o = b' ';
+                    }
+                    i = j;
+                }
+            }
+            b'{' => {
+                let mut j = i + 1;
+                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b'.') && j - i < 64 {
+                    j += 1;
+                }
+                if j < b.len() && b[j] == b'}' {
+                    out[i] = b'x';
+                    for o in &mut out[i + 1..=j] {
+                        *o = b' ';
+                    }
+                    i = j;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+struct Wildcards<'a> {
+    sql: &'a str,
+    line_starts: Vec<usize>,
+    exempt: HashSet<*const Query>,
+    found: Vec<usize>,
+}
+
+impl Wildcards<'_> {
+    fn offset(&self, line: u64, column: u64) -> Option<usize> {
+        let ls = *self.line_starts.get((line as usize).checked_sub(1)?)?;
+        let rest = self.sql.get(ls..)?;
+        let (k, _) = rest.char_indices().nth((column as usize).checked_sub(1)?)?;
+        Some(ls + k)
+    }
+
+    fn projection(&mut self, body: &SetExpr, depth: u32) {
+        if depth > 64 {
+            return;
+        }
+        match body {
+            SetExpr::Select(sel) => {
+                for item in &sel.projection {
+                    let opts = match item {
+                        SelectItem::Wildcard(o) => o,
+                        SelectItem::QualifiedWildcard(_, o) => o,
+                        _ => continue,
+                    };
+                    let loc = opts.wildcard_token.0.span.start;
+                    if let Some(off) = self.offset(loc.line, loc.column) {
+                        // The token must really be a `*` at that place.
+                        if self.sql.as_bytes().get(off) == Some(&b'*') {
+                            self.found.push(off);
+                        } else if let Some(p) = self.sql[off..].find('*') {
+                            self.found.push(off + p);
+                        }
+                    }
+                }
+            }
+            SetExpr::SetOperation { left, right, .. } => {
+                self.projection(left, depth + 1);
+                self.projection(right, depth + 1);
+            }
+            // Nested queries are visited on their own.
+            _ => {}
+        }
+    }
+}
+
+impl Visitor for Wildcards<'_> {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if let Expr::Exists { subquery, .. } = expr {
+            self.exempt.insert(&**subquery as *const Query);
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+        if !self.exempt.contains(&(query as *const Query)) {
+            self.projection(&query.body, 0);
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+fn parse_wildcards(sql: &str) -> Option<Vec<usize>> {
+    // A bound on what is given to the parser: generated SQL can be huge.
+    if sql.len() > 64 * 1024 {
+        return None;
+    }
+    let stmts = Parser::new(&GenericDialect {})
+        .with_recursion_limit(64)
+        .try_with_sql(sql)
+        .ok()?
+        .parse_statements()
+        .ok()?;
+    let mut line_starts = vec![0];
+    line_starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
+    let mut v = Wildcards {
+        sql,
+        line_starts,
+        exempt: HashSet::new(),
+        found: Vec::new(),
+    };
+    let _ = stmts.visit(&mut v);
+    v.found.sort_unstable();
+    v.found.dedup();
+    Some(v.found)
+}
+
+/// Where the parser cannot read the text (a fragment joined with `+`, a dialect it does not
+/// know): `SELECT *` / `SELECT t.*` at the start, followed by `FROM` or the end of the text.
+fn token_fallback(sql: &str) -> Vec<usize> {
+    let lower = sql.to_ascii_lowercase();
+    let start = lower.len() - lower.trim_start_matches(|c: char| c.is_whitespace() || c == '(').len();
+    let rest = &lower[start..];
+    let Some(after) = rest.strip_prefix("select") else { return Vec::new() };
+    if !after.starts_with(char::is_whitespace) {
+        return Vec::new();
+    }
+    let mut i = start + 6;
+    let b = lower.as_bytes();
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    // Optional `distinct`.
+    if lower[i..].starts_with("distinct ") {
+        i += 9;
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+    }
+    // Optional qualifier `t.`.
+    let mut j = i;
+    while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b'"' || b[j] == b'`') {
+        j += 1;
+    }
+    let star = if j < b.len() && b[j] == b'.' && j > i { j + 1 } else { i };
+    if b.get(star) != Some(&b'*') {
+        return Vec::new();
+    }
+    let tail = lower[star + 1..].trim_start();
+    let word_end = tail.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(tail.len());
+    if tail.is_empty() || tail.starts_with(',') || &tail[..word_end] == "from" {
+        vec![star]
+    } else {
+        Vec::new()
+    }
+}
+
+/// `.select('*')`, `.columns('*')` on a query builder, ActiveRecord `select("posts.*")`.
+fn builder_wildcard(lang: Lang, c: &Call) -> Option<Span> {
+    let m = c.method();
+    if !matches!(m, "select" | "columns" | "column") || c.path.len() < 2 {
+        return None;
+    }
+    let arg = c.args.iter().find(|a| a.kind == ArgKind::String)?;
+    let raw = arg.text.trim_matches(|ch| ch == '"' || ch == '\'' || ch == '`' || ch == ':');
+    let is_wild = raw == "*" || (raw.ends_with(".*") && raw.len() > 2 && raw[..raw.len() - 2].chars().all(|ch| ch.is_alphanumeric() || ch == '_'));
+    if !is_wild {
+        return None;
+    }
+    let evidence = match lang {
+        Lang::Ruby => {
+            // A model constant or a relation chain.
+            c.root().chars().next().is_some_and(|ch| ch.is_uppercase())
+                || c.path.iter().any(|s| matches!(s.name.as_str(), "where" | "joins" | "includes" | "from" | "all" | "order"))
+        }
+        Lang::Python => false,
+        _ => {
+            matches!(c.root(), "knex" | "db" | "trx" | "qb" | "queryBuilder" | "query" | "builder")
+                || c.path.iter().any(|s| {
+                    matches!(s.name.as_str(), "from" | "table" | "createQueryBuilder" | "knex" | "queryBuilder" | "where" | "withSchema")
+                        && s.called
+                })
+                || (c.path[0].called && c.path[0].args.first().is_some_and(|a| a.starts_with(['"', '\''])))
+        }
+    };
+    if !evidence {
+        return None;
+    }
+    // The label covers the `*` inside the argument.
+    let star = arg.text.find('*')? as u32;
+    let mut span = arg.span;
+    // Keyword arguments start earlier than their value; the value's text ends the span.
+    let value_start = span.end - arg.text.len() as u32;
+    span.start = value_start + star;
+    span.end = span.start + 1;
+    if span.line == span.end_line {
+        span.col = span.end_col - (arg.text.len() as u32 - star);
+        span.end_col = span.col + 1;
+    }
+    span.end_line = span.line;
+    Some(span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcards_in;
+
+    fn stars(sql: &str) -> Vec<usize> {
+        wildcards_in(sql)
+    }
+
+    #[test]
+    fn plain_and_qualified_wildcards() {
+        assert_eq!(stars("SELECT * FROM users"), vec![7]);
+        assert_eq!(stars("select u.* from users u"), vec![9]);
+        assert_eq!(stars("SELECT id FROM (SELECT * FROM t) s"), vec![23]);
+    }
+
+    #[test]
+    fn not_a_projection() {
+        assert!(stars("SELECT COUNT(*) FROM users").is_empty());
+        assert!(stars("SELECT id FROM u WHERE EXISTS (SELECT * FROM o WHERE o.u = u.id)").is_empty());
+        assert!(stars("SELECT price * qty AS total FROM items").is_empty());
+        assert!(stars("Select * to choose all").is_empty());
+        assert!(stars("Use SELECT * sparingly").is_empty());
+        assert!(stars("* { margin: 0 }").is_empty());
+    }
+
+    #[test]
+    fn placeholders_keep_offsets() {
+        assert_eq!(stars("SELECT * FROM t WHERE id = %s AND x = %(name)s"), vec![7]);
+        assert_eq!(stars("SELECT * FROM ?        WHERE id = $1"), vec![7]);
+        assert_eq!(stars("SELECT * FROM {table} WHERE a = 1"), vec![7]);
+    }
+
+    #[test]
+    fn fragments_fall_back_to_tokens() {
+        assert_eq!(stars("SELECT * "), vec![7]);
+        assert_eq!(stars("SELECT * FROM users WHERE id = ' + "), vec![7]);
+    }
+}
