@@ -230,7 +230,8 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
     // Pass 3: rules per file (in parallel).
     let per_file: Vec<(Vec<Reported>, Vec<String>)> = files
         .par_iter()
-        .map(|(path, f)| check_file(path, f, &index, opts.config))
+        .enumerate()
+        .map(|(i, (path, f))| check_file(path, f, &index, opts.config, &refs, i as u32))
         .collect();
     for (found, errors) in per_file {
         analysis.findings.extend(found);
@@ -253,12 +254,21 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
 }
 
 /// Runs the enabled rules on one file, applies suppressions, and computes fingerprints.
-fn check_file(path: &str, f: &FileFacts, index: &ProjectIndex, config: &Config) -> (Vec<Reported>, Vec<String>) {
+fn check_file(
+    path: &str,
+    f: &FileFacts,
+    index: &ProjectIndex,
+    config: &Config,
+    files: &[(&str, &FileFacts)],
+    file: u32,
+) -> (Vec<Reported>, Vec<String>) {
     let ctx = Ctx {
         path,
         facts: f,
         index,
         config,
+        files,
+        file,
     };
     let mut errors = Vec::new();
     let mut raw: Vec<Finding> = Vec::new();

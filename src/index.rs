@@ -1,17 +1,440 @@
-//! The project index: what needs every file's facts (models and their relations, project
-//! functions that run queries, request handlers).
+//! The project index: what needs every file's facts. Models and their relations (the model
+//! graph), project functions that run queries (directly or through other project
+//! functions), and how a call resolves to a project function.
 
+use std::collections::{HashMap, HashSet};
+
+use crate::apis::{self, DbOp, Models};
 use crate::config::Config;
-use crate::facts::FileFacts;
+use crate::facts::{Call, FileFacts, Idx, Span};
+use crate::lang::Lang;
 
-/// Facts merged across the project.
+/// A relation of a model: `order.customer` (to-one) or `customer.orders` (to-many).
+#[derive(Debug, Clone)]
+pub struct Relation {
+    pub to_many: bool,
+    pub target: String,
+}
+
+/// A project function that runs database work when called.
+#[derive(Debug, Clone)]
+pub struct Helper {
+    pub path: String,
+    /// Where the database work is (the query itself, or the call to the next helper).
+    pub span: Span,
+    pub what: String,
+    pub write: bool,
+    /// 1: runs the query itself; 2: through one other project function; ...
+    pub depth: u8,
+}
+
 #[derive(Debug, Default)]
 pub struct ProjectIndex {
-    pub files: usize,
+    pub files: Vec<String>,
+    /// family → model class names.
+    pub models: HashMap<String, HashSet<String>>,
+    /// (model, attribute) → relation.
+    pub relations: HashMap<(String, String), Relation>,
+    /// attribute → is it a to-many relation of some model (any model).
+    pub relation_names: HashMap<String, bool>,
+    /// (file index, function index) → the database work it does.
+    pub helpers: HashMap<(u32, Idx), Helper>,
+    by_path: HashMap<String, u32>,
+    /// file stem (`repo`, `helpers`) → file indexes.
+    by_stem: HashMap<String, Vec<u32>>,
+    /// class/module name → (file, class index).
+    classes: HashMap<String, Vec<(u32, Idx)>>,
+    query_functions: Vec<String>,
+    write_functions: Vec<String>,
+    /// Files with at least one Ruby class (constants resolve across files).
+    pub handlers: usize,
+}
+
+impl Models for ProjectIndex {
+    fn is_model(&self, family: &str, name: &str) -> bool {
+        self.models.get(family).is_some_and(|s| s.contains(name))
+    }
+}
+
+fn last_seg(s: &str) -> &str {
+    s.rsplit(['.', ':']).next().unwrap_or(s)
+}
+
+fn stem(path: &str) -> String {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let base = file.split('.').next().unwrap_or(file);
+    if base == "index" || base == "__init__" {
+        // `./repo/index.js` is imported as `./repo`.
+        let mut parts = path.rsplit('/');
+        parts.next();
+        return parts.next().unwrap_or(base).to_string();
+    }
+    base.to_string()
+}
+
+fn imports_any(f: &FileFacts, needles: &[&str]) -> bool {
+    f.imports.iter().any(|i| needles.iter().any(|n| i.source.contains(n)))
+        || f.calls.iter().any(|c| {
+            c.path.len() == 1
+                && (c.root() == "require")
+                && c.args.first().is_some_and(|a| needles.iter().any(|n| a.text.contains(n)))
+        })
 }
 
 impl ProjectIndex {
-    pub fn build(files: &[(&str, &FileFacts)], _config: &Config) -> ProjectIndex {
-        ProjectIndex { files: files.len() }
+    pub fn build(files: &[(&str, &FileFacts)], config: &Config) -> ProjectIndex {
+        let mut ix = ProjectIndex {
+            query_functions: config.query_functions.clone(),
+            write_functions: config.write_functions.clone(),
+            ..Default::default()
+        };
+        for (i, (path, f)) in files.iter().enumerate() {
+            ix.files.push(path.to_string());
+            ix.by_path.insert(path.to_string(), i as u32);
+            ix.by_stem.entry(stem(path)).or_default().push(i as u32);
+            for (ci, c) in f.classes.iter().enumerate() {
+                ix.classes.entry(c.name.clone()).or_default().push((i as u32, ci as Idx));
+            }
+        }
+        ix.find_models(files);
+        ix.find_relations(files);
+        ix.find_helpers(files);
+        ix
     }
+
+    fn add_model(&mut self, family: &str, name: &str) -> bool {
+        self.models.entry(family.to_string()).or_default().insert(name.to_string())
+    }
+
+    fn find_models(&mut self, files: &[(&str, &FileFacts)]) {
+        // Direct evidence first.
+        for (_, f) in files {
+            match f.lang {
+                Lang::Python => {
+                    let py_orm = imports_any(f, &["peewee", "tortoise"]);
+                    let sqla = imports_any(f, &["sqlalchemy", "flask_sqlalchemy"]);
+                    for c in &f.classes {
+                        for s in &c.superclasses {
+                            let fam = match s.as_str() {
+                                "db.Model" => Some("sqlalchemy"),
+                                "Base" | "DeclarativeBase" | "Model" if sqla => Some("sqlalchemy"),
+                                "models.Model" | "Model" if py_orm => Some("pymodel"),
+                                "models.Model" => Some("django"),
+                                _ => None,
+                            };
+                            if let Some(fam) = fam {
+                                self.add_model(fam, &c.name);
+                            }
+                        }
+                    }
+                }
+                Lang::Ruby => {
+                    for c in &f.classes {
+                        if c.superclasses.iter().any(|s| s == "ApplicationRecord" || s == "ActiveRecord::Base") {
+                            self.add_model("activerecord", &c.name);
+                        }
+                    }
+                }
+                _ => {
+                    let sequelize = imports_any(f, &["sequelize"]);
+                    for c in &f.classes {
+                        if sequelize && c.superclasses.iter().any(|s| s == "Model" || s.ends_with(".Model")) {
+                            self.add_model("jsmodel", &c.name);
+                        }
+                    }
+                    for a in &f.assigns {
+                        let Some(ci) = a.value_call else { continue };
+                        let call = &f.calls[ci as usize];
+                        let m = call.method();
+                        let is_model = (m == "define" && call.path.len() == 2 && call.args.first().is_some_and(|x| x.kind == crate::facts::ArgKind::String))
+                            || (m == "model" && (call.path.len() == 1 || call.root() == "mongoose" || call.root() == "connection" || call.root() == "db")
+                                && call.args.first().is_some_and(|x| x.kind == crate::facts::ArgKind::String));
+                        if is_model {
+                            if let Some(t) = a.targets.first() {
+                                let name = last_seg(t).to_string();
+                                self.add_model("jsmodel", &name);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Subclasses of models are models (abstract bases, `ApplicationRecord`).
+        for _ in 0..6 {
+            let mut added = false;
+            for (_, f) in files {
+                for c in &f.classes {
+                    for s in &c.superclasses {
+                        let base = last_seg(s);
+                        let fams: Vec<String> = self
+                            .models
+                            .iter()
+                            .filter(|(_, set)| set.contains(base))
+                            .map(|(k, _)| k.clone())
+                            .collect();
+                        for fam in fams {
+                            added |= self.add_model(&fam, &c.name);
+                        }
+                    }
+                }
+            }
+            if !added {
+                break;
+            }
+        }
+    }
+
+    fn find_relations(&mut self, files: &[(&str, &FileFacts)]) {
+        let mut rels: Vec<(String, String, Relation)> = Vec::new();
+        for (_, f) in files {
+            match f.lang {
+                Lang::Python => {
+                    for a in &f.assigns {
+                        let (Some(ci), Some(cls)) = (a.value_call, a.class) else { continue };
+                        let model = &f.classes[cls as usize].name;
+                        let call = &f.calls[ci as usize];
+                        let kind = call.method();
+                        let (fwd_many, rev_many) = match kind {
+                            "ForeignKey" | "ParentalKey" => (false, true),
+                            "OneToOneField" => (false, false),
+                            "ManyToManyField" | "ParentalManyToManyField" => (true, true),
+                            _ => continue,
+                        };
+                        let Some(attr) = a.targets.first() else { continue };
+                        let target = call
+                            .args
+                            .iter()
+                            .find(|x| x.keyword.is_none() || x.keyword.as_deref() == Some("to"))
+                            .map(|x| last_seg(x.text.trim_matches(['"', '\''])).to_string())
+                            .unwrap_or_default();
+                        let target = if target == "self" { model.clone() } else { target };
+                        rels.push((model.clone(), attr.clone(), Relation { to_many: fwd_many, target: target.clone() }));
+                        let related = call.keyword("related_name").map(|x| x.text.trim_matches(['"', '\'']).to_string());
+                        let reverse = match related {
+                            Some(r) if r.starts_with('+') => None,
+                            Some(r) => Some(r),
+                            None if rev_many => Some(format!("{}_set", model.to_lowercase())),
+                            None => Some(model.to_lowercase()),
+                        };
+                        if let Some(r) = reverse {
+                            rels.push((target, r, Relation { to_many: rev_many, target: model.clone() }));
+                        }
+                    }
+                }
+                Lang::Ruby => {
+                    for c in &f.calls {
+                        let Some(cls) = c.class else { continue };
+                        if c.path.len() != 1 || c.func.is_some() {
+                            continue;
+                        }
+                        let to_many = match c.root() {
+                            "belongs_to" | "has_one" => false,
+                            "has_many" | "has_and_belongs_to_many" => true,
+                            _ => continue,
+                        };
+                        let Some(a) = c.args.first() else { continue };
+                        let attr = a.text.trim_start_matches(':').trim_matches(['"', '\'']).to_string();
+                        let model = f.classes[cls as usize].name.clone();
+                        let target = c
+                            .keyword("class_name")
+                            .map(|x| x.text.trim_matches(['"', '\'']).to_string())
+                            .unwrap_or_else(|| singular_camel(&attr));
+                        rels.push((model, attr, Relation { to_many, target }));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (model, attr, rel) in rels {
+            let e = self.relation_names.entry(attr.clone()).or_insert(rel.to_many);
+            *e = *e || rel.to_many;
+            self.relations.insert((model, attr), rel);
+        }
+    }
+
+    /// The database operation of a call, from the vocabulary or the config's own names.
+    pub fn db_op(&self, lang: Lang, call: &Call) -> Option<DbOp> {
+        if let Some(op) = apis::db_op(lang, call, self) {
+            return Some(op);
+        }
+        let dotted = call.dotted();
+        let configured = |names: &[String]| {
+            names.iter().any(|n| match n.strip_prefix("*.") {
+                Some(m) => call.method() == m && call.path.len() >= 2,
+                None => dotted == *n || dotted.ends_with(&format!(".{n}")),
+            })
+        };
+        let api = apis::all().iter().find(|a| a.language == if lang == Lang::Python { "python" } else if lang == Lang::Ruby { "ruby" } else { "ecma" })?;
+        if configured(&self.write_functions) {
+            return Some(DbOp { api, op: call.method().to_string(), write: true, bulk: false });
+        }
+        if configured(&self.query_functions) {
+            return Some(DbOp { api, op: call.method().to_string(), write: false, bulk: false });
+        }
+        None
+    }
+
+    /// The project function a call runs, best effort: same file, `this.`/`self.` methods,
+    /// imported names, Ruby and Python class constants.
+    pub fn resolve(&self, files: &[(&str, &FileFacts)], file: u32, call: &Call) -> Option<(u32, Idx)> {
+        let f = files[file as usize].1;
+        let name = call.method();
+        let by_name = |fi: u32, class: Option<Idx>| -> Option<(u32, Idx)> {
+            let ff = files[fi as usize].1;
+            ff.functions
+                .iter()
+                .position(|x| x.name == name && (class.is_none() || x.class == class) && x.arg_of.is_none())
+                .map(|i| (fi, i as Idx))
+        };
+        match call.path.len() {
+            1 => {
+                // A plain call: a top-level function of this file, a method of the same class
+                // (Ruby, Python), or an imported name.
+                if let Some(x) = f.functions.iter().position(|x| {
+                    x.name == name && x.arg_of.is_none() && (x.class.is_none() || x.class == call.class)
+                }) {
+                    return Some((file, x as Idx));
+                }
+                let imp = f.imports.iter().find(|i| i.local == name)?;
+                let target = if imp.imported == "default" || imp.imported == "*" { name } else { imp.imported.as_str() };
+                let src_stem = imp.source.rsplit(['/', '.']).find(|s| !s.is_empty())?;
+                for &fi in self.by_stem.get(src_stem)? {
+                    let ff = files[fi as usize].1;
+                    if let Some(x) = ff.functions.iter().position(|x| x.name == target && x.arg_of.is_none()) {
+                        return Some((fi, x as Idx));
+                    }
+                }
+                None
+            }
+            2 => {
+                let root = call.root();
+                if matches!(root, "this" | "self") {
+                    return by_name(file, call.class);
+                }
+                if root.chars().next().is_some_and(|c| c.is_uppercase()) {
+                    // A class or module constant: its methods anywhere in the project.
+                    for &(fi, ci) in self.classes.get(root)? {
+                        if let Some(r) = by_name(fi, Some(ci)) {
+                            return Some(r);
+                        }
+                    }
+                    return None;
+                }
+                // A namespace import: `repo.loadUser()` with `import * as repo from './repo'`.
+                let imp = f.imports.iter().find(|i| i.local == root && i.imported == "*")?;
+                let src_stem = imp.source.rsplit(['/', '.']).find(|s| !s.is_empty())?;
+                for &fi in self.by_stem.get(src_stem)? {
+                    if let Some(r) = by_name(fi, None) {
+                        return Some(r);
+                    }
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn find_helpers(&mut self, files: &[(&str, &FileFacts)]) {
+        // Depth 1: functions that run a query themselves.
+        for (fi, (path, f)) in files.iter().enumerate() {
+            for call in &f.calls {
+                let Some(func) = innermost_named(f, call) else { continue };
+                let Some(op) = self.db_op(f.lang, call) else { continue };
+                let key = (fi as u32, func);
+                let entry = self.helpers.get(&key);
+                // Prefer recording a read (n-plus-one) over a write when both are present.
+                if entry.is_some_and(|h| !h.write || op.write) {
+                    continue;
+                }
+                self.helpers.insert(
+                    key,
+                    Helper {
+                        path: path.to_string(),
+                        span: call.span,
+                        what: format!("`{}`", call.dotted()),
+                        write: op.write,
+                        depth: 1,
+                    },
+                );
+            }
+        }
+        // Deeper: functions that call such a function.
+        for depth in 2..=4u8 {
+            let mut new = Vec::new();
+            for (fi, (path, f)) in files.iter().enumerate() {
+                for call in &f.calls {
+                    let Some(func) = innermost_named(f, call) else { continue };
+                    if self.helpers.contains_key(&(fi as u32, func)) {
+                        continue;
+                    }
+                    let Some(target) = self.resolve(files, fi as u32, call) else { continue };
+                    if target == (fi as u32, func) {
+                        continue;
+                    }
+                    if let Some(h) = self.helpers.get(&target) {
+                        if h.depth == depth - 1 {
+                            new.push((
+                                (fi as u32, func),
+                                Helper {
+                                    path: path.to_string(),
+                                    span: call.span,
+                                    what: format!("`{}`", call.dotted()),
+                                    write: h.write,
+                                    depth,
+                                },
+                            ));
+                        }
+                    }
+                }
+            }
+            if new.is_empty() {
+                break;
+            }
+            for (k, h) in new {
+                self.helpers.entry(k).or_insert(h);
+            }
+        }
+    }
+
+    pub fn file_index(&self, path: &str) -> Option<u32> {
+        self.by_path.get(path).copied()
+    }
+}
+
+/// The named function a call sits in, skipping function literals passed as arguments
+/// (a callback's query belongs to the function that passes it).
+fn innermost_named(f: &FileFacts, call: &Call) -> Option<Idx> {
+    let mut cur = call.func;
+    let mut guard = 0;
+    while let Some(i) = cur {
+        guard += 1;
+        if guard > 32 {
+            return None;
+        }
+        let func = &f.functions[i as usize];
+        if func.arg_of.is_none() && !func.name.is_empty() {
+            return Some(i);
+        }
+        cur = func.parent;
+    }
+    None
+}
+
+/// `comments` → `Comment`, `line_items` → `LineItem`, `author` → `Author`.
+pub fn singular_camel(attr: &str) -> String {
+    let base = if let Some(s) = attr.strip_suffix("ies") {
+        format!("{s}y")
+    } else if let Some(s) = attr.strip_suffix("ses") {
+        format!("{s}s")
+    } else if let Some(s) = attr.strip_suffix('s') {
+        s.to_string()
+    } else {
+        attr.to_string()
+    };
+    base.split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
 }

@@ -3,6 +3,7 @@
 //! The pipeline (see DESIGN in the README): walk → read and parse → extract facts →
 //! project index → rules → suppressions → report.
 
+pub mod apis;
 pub mod cli;
 pub mod config;
 pub mod engine;

@@ -69,7 +69,9 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn compare(dir: &Path, rule: &str, problems: &mut Vec<String>) -> usize {
-    let a = run(dir, &[rule.to_string()]);
+    // Unused suppressions are only known when the rules they name run.
+    let select = if rule == "unused-suppression" { Vec::new() } else { vec![rule.to_string()] };
+    let a = run(dir, &select);
     assert!(a.internal_errors.is_empty(), "internal errors: {:?}", a.internal_errors);
     for (p, why) in &a.skipped {
         problems.push(format!("{p}: skipped ({why})"));

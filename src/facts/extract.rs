@@ -425,13 +425,22 @@ impl<'a> Builder<'a> {
         if self.lang == Lang::Ruby {
             if let Some(b) = n.child_by_field_name("block") {
                 has_block = true;
+                // The block's parameters travel in `keys`.
+                let mut params = Vec::new();
+                if let Some(bp) = b.child_by_field_name("parameters") {
+                    collect_identifiers(bp, self.src, &mut params, 8);
+                }
+                let body = b.child_by_field_name("body").map(|x| self.lines.node(x)).unwrap_or_else(|| self.lines.node(b));
                 args.push(Arg {
                     keyword: None,
                     kind: ArgKind::Function,
                     text: String::new(),
-                    keys: Vec::new(),
-                    span: self.lines.node(b),
+                    keys: params,
+                    span: body,
                 });
+            } else if let Some(a) = args.iter_mut().find(|a| a.text.starts_with("&:")) {
+                // `map(&:author)`: a block by symbol.
+                a.kind = ArgKind::Other;
             }
         } else if args.iter().any(|a| a.kind == ArgKind::Function) {
             has_block = true;
@@ -945,7 +954,7 @@ impl<'a> Builder<'a> {
             let recv_text = call.receiver();
             // The body: for ECMA the function literal's body; for Ruby the block.
             let (body, vars) = match self.lang {
-                Lang::Ruby => (fn_arg.span, Vec::new()),
+                Lang::Ruby => (fn_arg.span, fn_arg.keys.clone()),
                 _ => {
                     let f = self.f.functions.iter().find(|f| f.span == fn_arg.span);
                     match f {
@@ -1066,7 +1075,9 @@ impl<'a> Builder<'a> {
                             *b = if k == 0 { b'?' } else if *b == b'\n' { b'\n' } else { b' ' };
                         }
                     }
-                    "escape_sequence" => {
+                    // `\n`, `\t`, `\r` are white space to SQL; other escapes stay as written
+                    // (a `\\*` in a regex source is not a wildcard).
+                    "escape_sequence" if matches!(text(src, ch), "\\n" | "\\t" | "\\r") => {
                         for b in &mut bytes[s - start..e - start] {
                             *b = b' ';
                         }

@@ -9,7 +9,10 @@ use crate::facts::{FileFacts, Span};
 use crate::index::ProjectIndex;
 use crate::lang::Lang;
 
+mod db_loop;
+pub mod n_plus_one;
 pub mod select_star;
+pub mod write_in_loop;
 
 /// How serious a finding is. Ordered from least to most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, Hash)]
@@ -102,7 +105,9 @@ fn fence_lang(l: &str) -> &str {
 }
 
 const META_SOURCES: &[&str] = &[
+    include_str!("../../rules/n-plus-one.toml"),
     include_str!("../../rules/select-star.toml"),
+    include_str!("../../rules/write-in-loop.toml"),
     include_str!("../../rules/unused-suppression.toml"),
 ];
 
@@ -164,11 +169,18 @@ pub struct Ctx<'a> {
     pub facts: &'a FileFacts,
     pub index: &'a ProjectIndex,
     pub config: &'a Config,
+    /// Every file's facts (for resolving calls into other files), and this file's index.
+    pub files: &'a [(&'a str, &'a FileFacts)],
+    pub file: u32,
 }
 
 type Check = fn(&Ctx, &mut Vec<Finding>);
 
 /// The check function of each rule id.
 pub fn checks() -> &'static [(&'static str, Check)] {
-    &[("select-star", select_star::check)]
+    &[
+        ("n-plus-one", n_plus_one::check),
+        ("select-star", select_star::check),
+        ("write-in-loop", write_in_loop::check),
+    ]
 }

@@ -268,50 +268,56 @@ fn token_fallback(sql: &str) -> Vec<usize> {
     }
 }
 
-/// `.select('*')`, `.columns('*')` on a query builder, ActiveRecord `select("posts.*")`.
+/// `.select('*')`, `.columns('*')` on a query builder, ActiveRecord `select("posts.*")`:
+/// the span of the first `*` of a wildcard column in a string argument.
 fn builder_wildcard(lang: Lang, c: &Call) -> Option<Span> {
     let m = c.method();
-    if !matches!(m, "select" | "columns" | "column") || c.path.len() < 2 {
+    if !matches!(m, "select" | "columns" | "column" | "reselect") || c.path.len() < 2 {
         return None;
     }
-    let arg = c.args.iter().find(|a| a.kind == ArgKind::String)?;
-    let raw = arg.text.trim_matches(|ch| ch == '"' || ch == '\'' || ch == '`' || ch == ':');
-    let is_wild = raw == "*" || (raw.ends_with(".*") && raw.len() > 2 && raw[..raw.len() - 2].chars().all(|ch| ch.is_alphanumeric() || ch == '_'));
-    if !is_wild {
-        return None;
-    }
+    let builder_name = |n: &str| matches!(n, "knex" | "db" | "trx" | "qb" | "queryBuilder" | "builder" | "connection" | "database");
     let evidence = match lang {
+        // A model constant or a relation chain.
         Lang::Ruby => {
-            // A model constant or a relation chain.
             c.root().chars().next().is_some_and(|ch| ch.is_uppercase())
-                || c.path.iter().any(|s| matches!(s.name.as_str(), "where" | "joins" | "includes" | "from" | "all" | "order"))
+                || c.path.iter().any(|s| matches!(s.name.as_str(), "where" | "joins" | "left_joins" | "includes" | "from" | "all" | "order" | "group"))
         }
         Lang::Python => false,
-        _ => {
-            matches!(c.root(), "knex" | "db" | "trx" | "qb" | "queryBuilder" | "query" | "builder")
-                || c.path.iter().any(|s| {
-                    matches!(s.name.as_str(), "from" | "table" | "createQueryBuilder" | "knex" | "queryBuilder" | "where" | "withSchema")
-                        && s.called
-                })
-                || (c.path[0].called && c.path[0].args.first().is_some_and(|a| a.starts_with(['"', '\''])))
-        }
+        _ => c.path[..c.path.len() - 1].iter().any(|s| {
+            builder_name(&s.name)
+                || (s.called && matches!(s.name.as_str(), "from" | "table" | "createQueryBuilder" | "where" | "withSchema" | "into"))
+        }),
     };
     if !evidence {
         return None;
     }
-    // The label covers the `*` inside the argument.
-    let star = arg.text.find('*')? as u32;
-    let mut span = arg.span;
-    // Keyword arguments start earlier than their value; the value's text ends the span.
-    let value_start = span.end - arg.text.len() as u32;
-    span.start = value_start + star;
-    span.end = span.start + 1;
-    if span.line == span.end_line {
-        span.col = span.end_col - (arg.text.len() as u32 - star);
-        span.end_col = span.col + 1;
+    for arg in c.args.iter().filter(|a| a.kind == ArgKind::String) {
+        let t = arg.text.as_str();
+        let q = t.chars().next().filter(|ch| matches!(ch, '"' | '\'' | '`'));
+        let Some(q) = q else { continue };
+        if t.len() < 2 || !t.ends_with(q) || t.contains('\n') {
+            continue;
+        }
+        let inner = &t[1..t.len() - 1];
+        // A column list: read it as the projection of a SELECT.
+        let probe = format!("SELECT {inner} FROM t");
+        let Some(&off) = wildcards_in(&probe).first() else { continue };
+        let star = (off - 7 + 1) as u32; // + 1 for the opening quote
+        let value_start = arg.span.end - t.len() as u32;
+        let col_end = arg.span.end_col;
+        let start = value_start + star;
+        // Columns: the argument sits on one line (no newline in its text).
+        let col = col_end - (t.len() as u32 - star);
+        return Some(Span {
+            start,
+            end: start + 1,
+            line: arg.span.end_line,
+            col,
+            end_line: arg.span.end_line,
+            end_col: col + 1,
+        });
     }
-    span.end_line = span.line;
-    Some(span)
+    None
 }
 
 #[cfg(test)]

@@ -1,0 +1,249 @@
+//! The framework vocabulary: which calls touch the database, read or write, from the data
+//! files under `rules/apis/` (one per framework), extended from `n1lint.toml`.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::facts::{ArgKind, Call};
+use crate::lang::Lang;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Api {
+    pub framework: String,
+    /// `python`, `ruby` or `ecma`.
+    pub language: String,
+    /// The model family `$model` stands for in receivers.
+    #[serde(default)]
+    pub models: Option<String>,
+    pub read_fix: String,
+    pub write_fix: String,
+    /// Methods that eager-load relations (`select_related`, `includes`).
+    #[serde(default)]
+    pub eager: Vec<String>,
+    pub calls: Vec<CallShape>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CallShape {
+    /// Alternatives separated by `|`; each a dotted path of segment patterns: a name, `*`
+    /// (any one segment), a glob like `*Repository`, `$model`, and `()` for a called
+    /// segment. Empty: the operation is a plain function call.
+    pub receiver: String,
+    #[serde(default)]
+    pub reads: Vec<String>,
+    #[serde(default)]
+    pub writes: Vec<String>,
+    /// Operations that are already the batched form.
+    #[serde(default)]
+    pub bulk: Vec<String>,
+    /// The operation may come anywhere later in the chain (`knex('t').where().first()`).
+    #[serde(default)]
+    pub chain: bool,
+    /// The chain must be awaited to run.
+    #[serde(default)]
+    pub awaited: bool,
+    /// The first argument must be SQL text.
+    #[serde(default)]
+    pub sql_arg: bool,
+    /// A read whose first argument starts with one of these is a write.
+    #[serde(default)]
+    pub write_if_arg: Vec<String>,
+    /// The operation counts only when followed in the chain by one of these.
+    #[serde(default)]
+    pub needs_chain: Vec<String>,
+    #[serde(default)]
+    pub distinct_ops: bool,
+}
+
+const SOURCES: &[&str] = &[
+    include_str!("../rules/apis/django.toml"),
+    include_str!("../rules/apis/sqlalchemy.toml"),
+    include_str!("../rules/apis/dbapi.toml"),
+    include_str!("../rules/apis/peewee.toml"),
+    include_str!("../rules/apis/activerecord.toml"),
+    include_str!("../rules/apis/prisma.toml"),
+    include_str!("../rules/apis/sequelize.toml"),
+    include_str!("../rules/apis/typeorm.toml"),
+    include_str!("../rules/apis/knex.toml"),
+];
+
+pub fn all() -> &'static [Api] {
+    static APIS: OnceLock<Vec<Api>> = OnceLock::new();
+    APIS.get_or_init(|| {
+        SOURCES
+            .iter()
+            .map(|s| toml::from_str(s).unwrap_or_else(|e| panic!("embedded API vocabulary is invalid: {e}")))
+            .collect()
+    })
+}
+
+fn lang_key(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Python => "python",
+        Lang::Ruby => "ruby",
+        _ => "ecma",
+    }
+}
+
+/// A database operation recognised in a call.
+#[derive(Debug, Clone)]
+pub struct DbOp {
+    pub api: &'static Api,
+    pub op: String,
+    pub write: bool,
+    pub bulk: bool,
+}
+
+/// Is `name` a model of `family`? Supplied by the project index.
+pub trait Models {
+    fn is_model(&self, family: &str, name: &str) -> bool;
+}
+
+fn glob(pat: &str, name: &str) -> bool {
+    match (pat.strip_prefix('*'), pat.strip_suffix('*')) {
+        _ if pat == "*" => true,
+        (Some(suffix), _) if !suffix.contains('*') => name.ends_with(suffix) && name.len() > suffix.len(),
+        (_, Some(prefix)) if !prefix.contains('*') => name.starts_with(prefix),
+        _ => pat == name,
+    }
+}
+
+fn seg_matches(pat: &str, seg: &crate::facts::Seg, family: Option<&str>, models: &dyn Models) -> bool {
+    let (pat, must_call) = match pat.strip_suffix("()") {
+        Some(p) => (p, true),
+        None => (pat, false),
+    };
+    if must_call && !seg.called {
+        return false;
+    }
+    if pat == "$model" {
+        return family.is_some_and(|f| models.is_model(f, &seg.name));
+    }
+    glob(pat, &seg.name)
+}
+
+/// Does `path[start..start+shape.len()]` match `shape`?
+fn shape_at(shape: &[&str], call: &Call, start: usize, family: Option<&str>, models: &dyn Models) -> bool {
+    shape
+        .iter()
+        .enumerate()
+        .all(|(i, p)| call.path.get(start + i).is_some_and(|s| seg_matches(p, s, family, models)))
+}
+
+fn is_sql(text: &str) -> bool {
+    let t = text.trim_start_matches(['"', '\'', '`', 'f', 'r', 'b']).trim_start();
+    let t = t.trim_start_matches(['"', '\'', '`']).trim_start_matches('(').trim_start();
+    let head: String = t.chars().take(7).collect::<String>().to_ascii_lowercase();
+    ["select", "insert", "update", "delete", "with", "replace", "merge"]
+        .iter()
+        .any(|k| head.starts_with(k) && head[k.len()..].chars().next().is_none_or(|c| c.is_whitespace()))
+}
+
+fn first_arg_text(call: &Call, k: usize) -> Option<&str> {
+    call.path.get(k).and_then(|s| s.args.first()).map(|s| s.as_str())
+}
+
+/// The database operation `call` performs, if the vocabulary knows it.
+pub fn db_op(lang: Lang, call: &Call, models: &dyn Models) -> Option<DbOp> {
+    let key = lang_key(lang);
+    for api in all().iter().filter(|a| a.language == key) {
+        let family = api.models.as_deref();
+        for shape in &api.calls {
+            for alt in shape.receiver.split('|') {
+                let pats: Vec<&str> = if alt.is_empty() { Vec::new() } else { alt.split('.').collect() };
+                if pats.len() >= call.path.len() {
+                    continue;
+                }
+                // The receiver may sit after a prefix (`self.session`, `this.repo`), except for
+                // receivers that name a model or a call.
+                let starts: Vec<usize> = if pats.is_empty() {
+                    vec![0]
+                } else {
+                    (0..call.path.len() - pats.len()).collect()
+                };
+                for start in starts {
+                    if !pats.is_empty() && start > 0 && pats[0] == "$model" && start > 1 {
+                        continue;
+                    }
+                    if !shape_at(&pats, call, start, family, models) {
+                        continue;
+                    }
+                    let first = start + pats.len();
+                    let range: Vec<usize> = if shape.chain { (first..call.path.len()).collect() } else { vec![first] };
+                    let mut found: Option<(usize, bool)> = None;
+                    for k in range {
+                        let name = call.path[k].name.as_str();
+                        if shape.writes.iter().any(|w| w == name) {
+                            found = Some((k, true));
+                            break;
+                        }
+                        if shape.reads.iter().any(|r| r == name) && found.is_none() {
+                            found = Some((k, false));
+                            if !shape.chain {
+                                break;
+                            }
+                        }
+                    }
+                    let Some((k, mut write)) = found else { continue };
+                    if !call.path[k].called && lang != Lang::Ruby {
+                        continue;
+                    }
+                    if shape.awaited && !call.awaited {
+                        continue;
+                    }
+                    if !shape.needs_chain.is_empty()
+                        && !call.path[k + 1..].iter().any(|s| shape.needs_chain.iter().any(|n| *n == s.name))
+                    {
+                        continue;
+                    }
+                    let arg = first_arg_text(call, k);
+                    if shape.sql_arg && !arg.is_some_and(is_sql) {
+                        continue;
+                    }
+                    if !write && !shape.write_if_arg.is_empty() {
+                        if let Some(a) = arg {
+                            let t = a.trim_start_matches(['"', '\'', '`', 'f', 'r']).trim_start_matches(['"', '\'', '`']).trim_start();
+                            let tl = t.to_ascii_lowercase();
+                            write = shape.write_if_arg.iter().any(|m| tl.starts_with(&m.to_ascii_lowercase()));
+                        }
+                    }
+                    let op = call.path[k].name.clone();
+                    let bulk = shape.bulk.iter().any(|b| *b == op);
+                    return Some(DbOp { api, op, write, bulk });
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Whether an argument list looks like a batched lookup (`id__in=ids`, `{ id: ids }`,
+/// `where(id: ids)`); used to word help texts only.
+pub fn has_string_arg(call: &Call) -> bool {
+    call.args.iter().any(|a| a.kind == ArgKind::String)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vocabulary_parses() {
+        assert!(all().len() >= 9);
+        for a in all() {
+            assert!(!a.calls.is_empty(), "{} has no calls", a.framework);
+        }
+    }
+
+    #[test]
+    fn sql_detection() {
+        assert!(is_sql("'SELECT id FROM t'"));
+        assert!(is_sql("\"  insert into t values (1)\""));
+        assert!(is_sql("f\"SELECT 1\""));
+        assert!(!is_sql("'selection'"));
+        assert!(!is_sql("'users'"));
+    }
+}

@@ -1,0 +1,117 @@
+//! What `n-plus-one` and `write-in-loop` share: database work found inside loops.
+
+use crate::apis::DbOp;
+use crate::facts::{Call, FileFacts, Idx, Loop, LoopKind, Span};
+use crate::rules::{Ctx, Finding, Related};
+
+/// One piece of database work that runs on every iteration of a loop.
+pub struct InLoop<'a> {
+    pub call: &'a Call,
+    pub loop_idx: Idx,
+    pub kind: Work,
+}
+
+pub enum Work {
+    Op(DbOp),
+    /// A project function that does database work: (path, span, what, write, depth).
+    Helper { path: String, span: Span, what: String, write: bool },
+}
+
+impl Work {
+    pub fn is_write(&self) -> bool {
+        match self {
+            Work::Op(op) => op.write,
+            Work::Helper { write, .. } => *write,
+        }
+    }
+}
+
+/// Does this loop run its body once per item of something that may be long?
+pub fn loop_counts(f: &FileFacts, li: Idx) -> bool {
+    let l = &f.loops[li as usize];
+    !(l.literal_iter || l.runs_once)
+}
+
+/// Every call inside a loop that does database work, the outermost call of a chain only.
+pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
+    let f = ctx.facts;
+    let mut found: Vec<InLoop<'a>> = Vec::new();
+    for call in &f.calls {
+        let Some(li) = call.in_loop else { continue };
+        if !loop_counts(f, li) {
+            continue;
+        }
+        if let Some(op) = ctx.index.db_op(f.lang, call) {
+            if !op.bulk || op.write {
+                found.push(InLoop { call, loop_idx: li, kind: Work::Op(op) });
+            }
+            continue;
+        }
+        if let Some(target) = ctx.index.resolve(ctx.files, ctx.file, call) {
+            if let Some(h) = ctx.index.helpers.get(&target) {
+                // A helper defined in the loop's own function calling itself is recursion, not
+                // a helper.
+                if target.0 == ctx.file && Some(target.1) == call.func {
+                    continue;
+                }
+                found.push(InLoop {
+                    call,
+                    loop_idx: li,
+                    kind: Work::Helper { path: h.path.clone(), span: h.span, what: h.what.clone(), write: h.write },
+                });
+            }
+        }
+    }
+    // Drop calls that are the inner part of a longer chain also found (`X.where().first`).
+    let spans: Vec<(Span, usize)> = found.iter().map(|w| (w.call.span, w.call.path.len())).collect();
+    found.retain(|w| {
+        !spans.iter().any(|(s, n)| {
+            *s != w.call.span && s.start == w.call.span.start && s.contains(&w.call.span) && *n > w.call.path.len()
+        })
+    });
+    found
+}
+
+/// The text naming what a loop iterates, for messages.
+pub fn loop_subject(l: &Loop) -> String {
+    match &l.iter {
+        Some(i) if i.len() <= 60 && !i.contains('\n') => format!("`{i}`"),
+        Some(_) => "a collection".into(),
+        None => match l.kind {
+            LoopKind::While => "a `while` loop".into(),
+            _ => "the loop".into(),
+        },
+    }
+}
+
+/// The label and related location for the loop.
+pub fn loop_related(l: &Loop) -> Related {
+    let message = match &l.iter {
+        Some(i) if i.len() <= 60 && !i.contains('\n') => format!("loops over `{i}`"),
+        _ => "the loop".into(),
+    };
+    Related { span: l.header, message, path: None }
+}
+
+/// Is this callback loop the argument of `Promise.all(...)` (parallel, still one query per
+/// item)?
+pub fn in_promise_all(f: &FileFacts, l: &Loop) -> bool {
+    l.kind == LoopKind::Callback
+        && f.calls.iter().any(|c| {
+            matches!(c.dotted().as_str(), "Promise.all" | "Promise.allSettled" | "asyncio.gather")
+                && c.span.contains(&l.span)
+                && c.span != l.span
+        })
+}
+
+pub fn finding(
+    rule: &'static str,
+    span: Span,
+    message: String,
+    label: String,
+    help: String,
+    related: Vec<Related>,
+    hash: u64,
+) -> Finding {
+    Finding { rule, span, message, label, help, related, code_hash: hash, fix: None }
+}

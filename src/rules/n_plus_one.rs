@@ -1,0 +1,252 @@
+//! `n-plus-one`: database reads inside loops, directly, through project helpers, or by
+//! lazy-loading relations of iterated query results.
+
+use std::collections::HashSet;
+
+use super::db_loop::{self, Work};
+use super::{Ctx, Finding, Related};
+use crate::facts::{FileFacts, Idx, Loop};
+use crate::index::Relation;
+use crate::lang::Lang;
+
+const ID: &str = "n-plus-one";
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let f = ctx.facts;
+    let mut seen: HashSet<u32> = HashSet::new();
+    for w in db_loop::db_work(ctx) {
+        if w.kind.is_write() {
+            continue;
+        }
+        let l = &f.loops[w.loop_idx as usize];
+        let subject = db_loop::loop_subject(l);
+        let parallel = db_loop::in_promise_all(f, l);
+        let per = if parallel {
+            "runs one query per item even inside `Promise.all`"
+        } else {
+            "runs one query per iteration"
+        };
+        let mut related = vec![db_loop::loop_related(l)];
+        let (message, help) = match &w.kind {
+            Work::Op(op) => (
+                format!("`{}` {per} of {subject} (loop at line {})", w.call.dotted(), l.header.line),
+                op.api.read_fix.clone(),
+            ),
+            Work::Helper { path, span, what, .. } => {
+                related.push(Related {
+                    span: *span,
+                    message: format!("{what} runs the query"),
+                    path: if path == ctx.path { None } else { Some(path.clone()) },
+                });
+                (
+                    format!(
+                        "`{}` queries the database ({what} at {path}:{}) and {per} of {subject} (loop at line {})",
+                        w.call.dotted(),
+                        span.line,
+                        l.header.line
+                    ),
+                    "load what the loop needs before it with one query for all items, and pass the rows in; or batch the lookups (a DataLoader)".to_string(),
+                )
+            }
+        };
+        let help = if parallel {
+            format!("{help}; `Promise.all` only overlaps the round trips, a single query with `IN` replaces them")
+        } else {
+            help
+        };
+        if seen.insert(w.call.span.start) {
+            out.push(db_loop::finding(ID, w.call.span, message, "query on every iteration".into(), help, related, w.call.hash));
+        }
+    }
+    lazy_loads(ctx, out, &mut seen);
+}
+
+/// Methods on a to-many relation that query even when the relation was eager-loaded.
+fn queries_even_if_loaded(lang: Lang, m: &str) -> bool {
+    match lang {
+        Lang::Ruby => matches!(
+            m,
+            "count" | "where" | "pluck" | "exists?" | "find" | "find_by" | "order" | "sum" | "average" | "minimum"
+                | "maximum" | "ids" | "limit" | "group" | "joins" | "calculate" | "not" | "rewhere" | "reorder"
+        ),
+        _ => matches!(
+            m,
+            "filter" | "exclude" | "order_by" | "get" | "exists" | "aggregate" | "values" | "values_list" | "annotate"
+                | "latest" | "earliest" | "first" | "last" | "in_bulk" | "iterator"
+        ),
+    }
+}
+
+/// Methods on a to-many relation that query when it was not eager-loaded.
+fn queries_if_not_loaded(lang: Lang, m: &str) -> bool {
+    queries_even_if_loaded(lang, m)
+        || match lang {
+            Lang::Ruby => matches!(
+                m,
+                "each" | "map" | "collect" | "to_a" | "first" | "last" | "size" | "length" | "any?" | "empty?" | "none?"
+                    | "include?" | "select" | "reject" | "find_each" | "flat_map" | "sort_by" | "group_by" | "index_by"
+                    | "each_with_index" | "present?" | "blank?" | "take" | "load" | "to_ary" | "filter_map" | "sum"
+            ),
+            _ => matches!(m, "all" | "count"),
+        }
+}
+
+/// What a loop iterates, as the text of a query chain and the model it starts from.
+fn iterated_query(ctx: &Ctx, l: &Loop, li: Idx) -> Option<(String, String)> {
+    let f = ctx.facts;
+    let mut text = l.iter.clone()?;
+    // A name assigned earlier in the same function: follow it (once or twice).
+    for _ in 0..3 {
+        let name = text.trim();
+        if !name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '@' || c == '.') {
+            break;
+        }
+        let assign = f
+            .assigns
+            .iter()
+            .filter(|a| a.func == l.func && a.span.end <= l.span.start && a.targets.iter().any(|t| t == name))
+            .max_by_key(|a| a.span.start);
+        match assign {
+            Some(a) => text = a.value_text.clone(),
+            None => break,
+        }
+    }
+    let _ = li;
+    let head: String = text.trim_start_matches(['(', '[']).chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
+    let model = head.rsplit("::").next().unwrap_or(&head).to_string();
+    let is_model = ctx.index.models.values().any(|set| set.contains(&model));
+    if is_model {
+        Some((text, model))
+    } else {
+        None
+    }
+}
+
+fn eager_loaded(text: &str, rel: &str) -> bool {
+    let eager = ["select_related", "prefetch_related", "includes", "preload", "eager_load", "include", "populate", "relations", "with"];
+    eager.iter().any(|e| text.contains(e))
+        && [format!("'{rel}"), format!("\"{rel}"), format!(":{rel}"), format!("{rel}:"), format!("{rel}__")]
+            .iter()
+            .any(|p| text.contains(p.as_str()))
+}
+
+/// The loop in `l`'s chain of enclosing loops that binds `var`.
+fn binding_loop(f: &FileFacts, mut li: Idx, var: &str) -> Option<Idx> {
+    let mut guard = 0;
+    loop {
+        guard += 1;
+        if guard > 32 {
+            return None;
+        }
+        let l = &f.loops[li as usize];
+        if l.vars.iter().any(|v| v == var) {
+            return Some(li);
+        }
+        li = l.parent?;
+    }
+}
+
+fn eager_fix(lang: Lang, rel: &str, to_many: bool) -> String {
+    match lang {
+        Lang::Ruby => format!("eager-load the association: add `.includes(:{rel})` to the query the loop iterates"),
+        _ if to_many => format!("add `.prefetch_related(\"{rel}\")` to the query the loop iterates"),
+        _ => format!("add `.select_related(\"{rel}\")` to the query the loop iterates"),
+    }
+}
+
+fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
+    let f = ctx.facts;
+    if !matches!(f.lang, Lang::Python | Lang::Ruby) || ctx.index.relations.is_empty() {
+        return;
+    }
+    // To-many relations with a query method: `order.items.count()`, `post.comments.count`.
+    for call in &f.calls {
+        let Some(li) = call.in_loop else { continue };
+        if call.path.len() < 3 || !db_loop::loop_counts(f, li) || call.path[1].called {
+            continue;
+        }
+        let var = call.root();
+        let rel = call.path[1].name.as_str();
+        let Some(bl) = binding_loop(f, li, var) else { continue };
+        let l = &f.loops[bl as usize];
+        let iterated = iterated_query(ctx, l, bl);
+        let relation: Option<Relation> = match &iterated {
+            Some((_, model)) => ctx.index.relations.get(&(model.clone(), rel.to_string())).cloned(),
+            None => ctx
+                .index
+                .relation_names
+                .get(rel)
+                .filter(|many| **many)
+                .map(|_| Relation { to_many: true, target: String::new() }),
+        };
+        let Some(relation) = relation else { continue };
+        if !relation.to_many {
+            continue;
+        }
+        let m = call.path[2].name.as_str();
+        let loaded = iterated.as_ref().is_some_and(|(t, _)| eager_loaded(t, rel));
+        let queries = if loaded { queries_even_if_loaded(f.lang, m) } else { queries_if_not_loaded(f.lang, m) };
+        if !queries || !seen.insert(call.span.start) {
+            continue;
+        }
+        let l = &f.loops[li as usize];
+        out.push(db_loop::finding(
+            ID,
+            call.span,
+            format!(
+                "`{var}.{rel}.{m}` queries the `{rel}` relation once per item of {} (loop at line {})",
+                db_loop::loop_subject(l),
+                l.header.line
+            ),
+            "query on every iteration".into(),
+            if loaded {
+                format!("`{m}` ignores the eager-loaded `{rel}`: compute it from the loaded rows, or aggregate in the first query (annotate / group and count)")
+            } else {
+                eager_fix(f.lang, rel, true)
+            },
+            vec![db_loop::loop_related(l)],
+            call.hash,
+        ));
+    }
+    // To-one relations read from an iterated query's rows: `order.customer.name`.
+    let mut members: Vec<&crate::facts::Member> = f.members.iter().collect();
+    members.sort_by_key(|m| (m.span.start, std::cmp::Reverse(m.span.end)));
+    let mut last_start = u32::MAX;
+    for m in members {
+        if m.span.start == last_start {
+            continue;
+        }
+        last_start = m.span.start;
+        let Some(li) = m.in_loop else { continue };
+        if m.path.len() < 2 || !db_loop::loop_counts(f, li) {
+            continue;
+        }
+        let var = &m.path[0];
+        let rel = &m.path[1];
+        let Some(bl) = binding_loop(f, li, var) else { continue };
+        let l = &f.loops[bl as usize];
+        let Some((text, model)) = iterated_query(ctx, l, bl) else { continue };
+        let Some(relation) = ctx.index.relations.get(&(model.clone(), rel.clone())) else { continue };
+        if relation.to_many || eager_loaded(&text, rel) {
+            continue;
+        }
+        if !seen.insert(m.span.start) {
+            continue;
+        }
+        let target = if relation.target.is_empty() { rel.clone() } else { relation.target.clone() };
+        let inner = &f.loops[li as usize];
+        out.push(db_loop::finding(
+            ID,
+            m.span,
+            format!(
+                "`{var}.{rel}` loads the related `{target}` with one query per item of {} (loop at line {})",
+                db_loop::loop_subject(l),
+                inner.header.line
+            ),
+            format!("lazy-loads `{rel}`"),
+            eager_fix(f.lang, rel, false),
+            vec![db_loop::loop_related(l)],
+            m.hash,
+        ));
+    }
+}

@@ -1,0 +1,136 @@
+//! `write-in-loop`: row-by-row inserts, updates and deletes inside loops.
+
+use std::collections::HashSet;
+
+use super::db_loop::{self, Work};
+use super::{Ctx, Finding, Related};
+use crate::facts::{Call, FileFacts, Idx};
+use crate::lang::Lang;
+
+const ID: &str = "write-in-loop";
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let f = ctx.facts;
+    let mut seen = HashSet::new();
+    for w in db_loop::db_work(ctx) {
+        if !w.kind.is_write() {
+            continue;
+        }
+        let l = &f.loops[w.loop_idx as usize];
+        let subject = db_loop::loop_subject(l);
+        let mut related = vec![db_loop::loop_related(l)];
+        let (message, help) = match &w.kind {
+            Work::Op(op) => (
+                format!("`{}` writes one row per iteration of {subject} (loop at line {})", w.call.dotted(), l.header.line),
+                op.api.write_fix.clone(),
+            ),
+            Work::Helper { path, span, what, .. } => {
+                related.push(Related {
+                    span: *span,
+                    message: format!("{what} writes"),
+                    path: if path == ctx.path { None } else { Some(path.clone()) },
+                });
+                (
+                    format!("`{}` writes to the database ({what} at {path}:{}) once per iteration of {subject}", w.call.dotted(), span.line),
+                    "collect the rows in the loop and write them once after it with the bulk form".to_string(),
+                )
+            }
+        };
+        if seen.insert(w.call.span.start) {
+            out.push(db_loop::finding(ID, w.call.span, message, "write on every iteration".into(), help, related, w.call.hash));
+        }
+    }
+    instance_writes(ctx, out, &mut seen);
+}
+
+/// `record.save`, `order.update(...)`, `entry.delete()` on a model instance that the loop
+/// iterates (from a query) or builds (`Model(...)`, `Model.new`, `new Model()`).
+fn instance_writes(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
+    let f = ctx.facts;
+    for call in &f.calls {
+        let Some(li) = call.in_loop else { continue };
+        if call.path.len() != 2 || !db_loop::loop_counts(f, li) || seen.contains(&call.span.start) {
+            continue;
+        }
+        let m = call.method();
+        let is_write = match f.lang {
+            Lang::Ruby => matches!(m, "save" | "save!" | "update" | "update!" | "destroy" | "destroy!" | "delete" | "touch" | "update_column" | "update_columns" | "increment!" | "decrement!" | "toggle!"),
+            Lang::Python => matches!(m, "save" | "delete"),
+            _ => matches!(m, "save" | "destroy" | "remove" | "deleteOne" | "updateOne" | "increment" | "decrement" | "reload"),
+        };
+        if !is_write || call.path[0].called {
+            continue;
+        }
+        let var = call.root();
+        if !instance_of_model(ctx, f, li, var, call) {
+            continue;
+        }
+        let l = &f.loops[li as usize];
+        seen.insert(call.span.start);
+        let fix = match f.lang {
+            Lang::Ruby => "collect the changes and write them once with `upsert_all` / `insert_all`, or one `where(id: ids).update_all(...)`",
+            Lang::Python => "collect the objects and write them once with `bulk_update(objs, fields)` / `bulk_create(objs)`, or one `filter(pk__in=ids).update(...)` / `.delete()`",
+            _ => "write all rows at once (`bulkCreate`, `bulkWrite`, one `update` with `where: { id: ids }`)",
+        };
+        out.push(db_loop::finding(
+            ID,
+            call.span,
+            format!("`{}` writes one row per iteration of {} (loop at line {})", call.dotted(), db_loop::loop_subject(l), l.header.line),
+            "write on every iteration".into(),
+            fix.into(),
+            vec![db_loop::loop_related(l)],
+            call.hash,
+        ));
+    }
+}
+
+/// Is `var` a model instance: a loop variable over a query or a model collection, or a name
+/// assigned in the loop body from a model constructor or query?
+fn instance_of_model(ctx: &Ctx, f: &FileFacts, li: Idx, var: &str, call: &Call) -> bool {
+    let is_model = |name: &str| {
+        let n = name.trim_start_matches("new ").rsplit("::").next().unwrap_or(name);
+        ctx.index.models.values().any(|s| s.contains(n))
+    };
+    let from_model_text = |text: &str| {
+        let t = text.trim_start_matches("await ").trim_start_matches("new ");
+        let head: String = t.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
+        is_model(&head)
+    };
+    let from_query = |ci: Option<Idx>| ci.is_some_and(|ci| ctx.index.db_op(f.lang, &f.calls[ci as usize]).is_some());
+    // Assigned inside the loop body.
+    let l = &f.loops[li as usize];
+    if let Some(a) = f
+        .assigns
+        .iter()
+        .filter(|a| l.body.contains(&a.span) && a.span.end <= call.span.start && a.targets.iter().any(|t| t == var))
+        .max_by_key(|a| a.span.start)
+    {
+        return from_model_text(&a.value_text) || from_query(a.value_call);
+    }
+    // A loop variable.
+    let mut cur = Some(li);
+    let mut guard = 0;
+    while let Some(i) = cur {
+        guard += 1;
+        if guard > 32 {
+            break;
+        }
+        let lp = &f.loops[i as usize];
+        if lp.vars.iter().any(|v| v == var) {
+            let Some(iter) = &lp.iter else { return false };
+            if from_model_text(iter) {
+                return true;
+            }
+            // The iterated name was assigned from a query in the same function.
+            let name = iter.trim();
+            return f
+                .assigns
+                .iter()
+                .filter(|a| a.func == lp.func && a.span.end <= lp.span.start && a.targets.iter().any(|t| t == name))
+                .max_by_key(|a| a.span.start)
+                .is_some_and(|a| from_model_text(&a.value_text) || from_query(a.value_call));
+        }
+        cur = lp.parent;
+    }
+    false
+}
