@@ -188,6 +188,10 @@ pub fn db_op(lang: Lang, call: &Call, models: &dyn Models) -> Option<DbOp> {
                         }
                     }
                     let Some((k, mut write)) = found else { continue };
+                    // `filter(...).update(...)`: a write later in the chain makes it a write.
+                    if !write && call.path[k + 1..].iter().any(|s| s.called && shape.writes.iter().any(|w| *w == s.name)) {
+                        write = true;
+                    }
                     if !call.path[k].called && lang != Lang::Ruby {
                         continue;
                     }

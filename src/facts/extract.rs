@@ -449,6 +449,15 @@ impl<'a> Builder<'a> {
             last.args = args.iter().take(4).map(|a| a.text.clone()).collect();
         }
         let awaited = is_awaited(n);
+        let recv = if has_block {
+            let r = match self.lang {
+                Lang::Ruby => n.child_by_field_name("receiver"),
+                _ => n.child_by_field_name("function").and_then(|f| f.child_by_field_name("object")),
+            };
+            r.map(|r| short(self.src, r))
+        } else {
+            None
+        };
         let idx = self.f.calls.len() as Idx;
         self.call_ids.insert(n.id(), idx);
         let span = self.lines.node(n);
@@ -459,6 +468,7 @@ impl<'a> Builder<'a> {
             awaited,
             is_new,
             has_block,
+            recv,
             func: None,
             class: None,
             in_loop: None,
@@ -951,7 +961,7 @@ impl<'a> Builder<'a> {
             let Some(fn_arg) = call.args.iter().find(|a| a.kind == ArgKind::Function) else {
                 continue;
             };
-            let recv_text = call.receiver();
+            let recv_text = call.recv.clone().unwrap_or_else(|| call.receiver());
             // The body: for ECMA the function literal's body; for Ruby the block.
             let (body, vars) = match self.lang {
                 Lang::Ruby => (fn_arg.span, fn_arg.keys.clone()),
@@ -988,25 +998,18 @@ impl<'a> Builder<'a> {
     }
 
     fn jump(&mut self, n: Node) {
-        // A `return`/`break` that is the last statement of a loop body makes the loop run once.
-        let mut p = n.parent();
-        // Python blocks, JS statement blocks, Ruby do/body_statement wrap the body.
-        let mut hops = 0;
-        while let Some(pp) = p {
-            if hops > 2 {
-                break;
-            }
-            if let Some(&(_, li)) = self.loop_body_nodes.iter().find(|(id, _)| *id == pp.id()) {
-                if n.next_named_sibling().is_none() {
-                    self.jumps.push((li, n.start_byte() as u32));
-                }
+        // A `return`/`break` that is the last statement of a body: if that body is a loop's
+        // (decided in `finish`, once callback loops exist), the loop runs once.
+        if n.next_named_sibling().is_some() {
+            return;
+        }
+        let Some(p) = n.parent() else { return };
+        let body = if p.kind() == "expression_statement" { p.parent() } else { Some(p) };
+        if let Some(b) = body {
+            if b.kind() == "expression_statement" || n.next_named_sibling().is_some() {
                 return;
             }
-            if !matches!(pp.kind(), "block" | "statement_block" | "body_statement" | "do" | "expression_statement") {
-                return;
-            }
-            p = pp.parent();
-            hops += 1;
+            self.jumps.push((b.start_byte() as u32, b.end_byte() as u32));
         }
     }
 
@@ -1166,7 +1169,9 @@ impl<'a> Builder<'a> {
         let mut targets = Vec::new();
         match left.kind() {
             "identifier" | "instance_variable" | "constant" => targets.push(text(src, left).to_string()),
-            "member_expression" | "attribute" => targets.push(text(src, left).to_string()),
+            "member_expression" | "attribute" | "call" | "element_reference" | "subscript" | "subscript_expression" => {
+                targets.push(text(src, left).to_string())
+            }
             _ => collect_identifiers(left, src, &mut targets, 16),
         }
         let mut value = right;
@@ -1337,8 +1342,14 @@ impl<'a> Builder<'a> {
             }
         }
         let f = &mut self.f;
-        for (li, _) in &self.jumps {
-            f.loops[*li as usize].runs_once = true;
+        for l in f.loops.iter_mut() {
+            // A `return` in a JavaScript callback ends one call of it, not the loop.
+            if l.kind == LoopKind::Callback && self.lang.is_ecma() {
+                continue;
+            }
+            if self.jumps.iter().any(|&(s, e)| s == l.body.start && e == l.body.end) {
+                l.runs_once = true;
+            }
         }
         // Containers, sorted by start then by size (outer first).
         let func_spans: Vec<Span> = f.functions.iter().map(|x| x.span).collect();

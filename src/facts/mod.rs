@@ -154,6 +154,9 @@ pub struct Call {
     pub is_new: bool,
     /// A Ruby block or a function literal argument is attached.
     pub has_block: bool,
+    /// The receiver expression as written, for calls with a block or function argument
+    /// (`Post.includes(:author).where(x)` in `Post.includes(:author).where(x).each do`).
+    pub recv: Option<String>,
     pub func: Option<Idx>,
     pub class: Option<Idx>,
     /// The innermost loop whose body runs this call on every iteration (function literals
