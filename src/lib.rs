@@ -120,9 +120,22 @@ fn run(cli: Cli) -> miette::Result<u8> {
     }
 
     let paths: Vec<PathBuf> = if cli.paths.is_empty() { vec![PathBuf::from(".")] } else { cli.paths.clone() };
+    // Inputs named on the command line must be readable (a broken link, a file without
+    // read permission): a run that silently checks nothing would pass CI.
     for p in &paths {
-        if std::fs::symlink_metadata(p).is_err() {
-            return Err(error(format!("{}: no such file or directory", p.display())));
+        let readable = std::fs::metadata(p).and_then(|m| {
+            if m.is_dir() {
+                std::fs::read_dir(p).map(drop)
+            } else {
+                std::fs::File::open(p).map(drop)
+            }
+        });
+        match readable {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(error(format!("{}: no such file or directory", p.display())))
+            }
+            Err(e) => return Err(error(format!("{}: cannot read: {e}", p.display()))),
         }
     }
     let threads = cli.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
@@ -142,7 +155,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
         .map_err(error)?;
 
     let color = cli.output.is_none() && cli.format == Format::Text && use_color();
-    let width = if color { 100 } else { 100 };
+    let width = 100;
     let rendered = report::render(
         cli.format,
         &analysis,
@@ -157,10 +170,9 @@ fn run(cli: Cli) -> miette::Result<u8> {
             .map_err(|e| error(format!("cannot write {}: {e}", path.display())))?,
         None => print_stdout(&rendered)?,
     }
-    if !cli.quiet {
-        for e in &analysis.internal_errors {
-            eprintln!("n1lint: internal error: {e}");
-        }
+    // Not a note: `--quiet` must not hide why the exit code is 2.
+    for e in &analysis.internal_errors {
+        eprintln!("n1lint: internal error: {e}");
     }
     if cli.stats {
         eprint!("{}", engine::stats_text(&analysis));

@@ -81,7 +81,12 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<WalkResult, String>
 }
 
 fn walk_dir(dir: &Path, opts: &WalkOptions, result: &mut WalkResult) -> Result<(), String> {
-    let mut ob = OverrideBuilder::new(dir);
+    // `exclude` patterns are relative to the current directory (like the paths reports show
+    // and `[per-file-ignores]` matches), not to each walked root: `n1lint src gen` must
+    // honour `exclude = ["gen/**"]`. Walked paths relative to the current directory are
+    // matched as they are; absolute ones have this root stripped.
+    let base = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let mut ob = OverrideBuilder::new(&base);
     if opts.use_default_excludes {
         for name in DEFAULT_EXCLUDES {
             ob.add(&format!("!**/{name}/"))

@@ -45,7 +45,10 @@ fn run(cwd: &Path, args: &[&str]) -> Out {
         .output()
         .expect("run n1lint");
     Out {
-        code: out.status.code().expect("exit code (not killed by a signal)"),
+        code: out
+            .status
+            .code()
+            .expect("exit code (not killed by a signal)"),
         stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
         stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
     }
@@ -55,8 +58,12 @@ fn json(cwd: &Path, args: &[&str]) -> (i32, Value) {
     let mut all = vec!["--format", "json"];
     all.extend_from_slice(args);
     let out = run(cwd, &all);
-    let v: Value = serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("--format json is not JSON ({e}):\n{}\nstderr: {}", out.stdout, out.stderr));
+    let v: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "--format json is not JSON ({e}):\n{}\nstderr: {}",
+            out.stdout, out.stderr
+        )
+    });
     (out.code, v)
 }
 
@@ -70,7 +77,11 @@ fn found(v: &Value) -> Vec<(String, u64, String)> {
         .as_array()
         .expect("findings is an array")
         .iter()
-        .filter(|f| f["rule"].as_str().is_some_and(|r| RULES_UNDER_TEST.contains(&r)))
+        .filter(|f| {
+            f["rule"]
+                .as_str()
+                .is_some_and(|r| RULES_UNDER_TEST.contains(&r))
+        })
         .map(|f| {
             (
                 f["path"].as_str().expect("path").to_string(),
@@ -93,8 +104,16 @@ fn clean_file_exits_0() {
     let d = project();
     write(d.path(), "app.py", GOOD_PY);
     let out = run(d.path(), &[]);
-    assert_eq!(out.code, 0, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("0 findings in 0 files"), "{}", out.stdout);
+    assert_eq!(
+        out.code, 0,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    assert!(
+        out.stdout.contains("0 findings in 0 files"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -102,7 +121,11 @@ fn finding_exits_1() {
     let d = project();
     write(d.path(), "app.py", BAD_PY);
     let out = run(d.path(), &[]);
-    assert_eq!(out.code, 1, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, 1,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
     assert!(out.stdout.contains("select-star"), "{}", out.stdout);
 }
 
@@ -112,8 +135,34 @@ fn missing_path_exits_2_and_names_it() {
     write(d.path(), "app.py", BAD_PY);
     let out = run(d.path(), &["app.py", "no-such-dir/missing.py"]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("no-such-dir/missing.py"), "{}", out.stderr);
-    assert!(out.stdout.is_empty(), "no report on a usage error: {}", out.stdout);
+    assert!(
+        out.stderr.contains("no-such-dir/missing.py"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "no report on a usage error: {}",
+        out.stdout
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_input_named_on_the_command_line_exits_2() {
+    let d = project();
+    write(d.path(), "app.py", BAD_PY);
+    std::os::unix::fs::symlink("nowhere.py", d.path().join("broken.py")).unwrap();
+    let out = run(d.path(), &["app.py", "broken.py"]);
+    assert_eq!(
+        out.code, 2,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    assert!(out.stderr.contains("broken.py"), "{}", out.stderr);
+    // In a walked directory a broken link is not an input: it is passed over.
+    let out = run(d.path(), &[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
 }
 
 #[test]
@@ -132,14 +181,30 @@ fn unknown_select_rule_exits_2() {
 fn bad_config_exits_2_and_points_at_the_line() {
     let d = project();
     write(d.path(), "app.py", BAD_PY);
-    write(d.path(), "n1lint.toml", "ignore = [\"select-star\"]\n\nfrobnicate = 1\n");
+    write(
+        d.path(),
+        "n1lint.toml",
+        "ignore = [\"select-star\"]\n\nfrobnicate = 1\n",
+    );
     let out = run(d.path(), &[]);
-    assert_eq!(out.code, 2, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, 2,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
     assert!(out.stderr.contains("frobnicate"), "{}", out.stderr);
-    assert!(out.stderr.contains("n1lint.toml:3:1"), "file and line: {}", out.stderr);
+    assert!(
+        out.stderr.contains("n1lint.toml:3:1"),
+        "file and line: {}",
+        out.stderr
+    );
 
     // A value error in a table points at its own line too.
-    write(d.path(), "n1lint.toml", "[severity]\nselect-star = \"loud\"\n");
+    write(
+        d.path(),
+        "n1lint.toml",
+        "[severity]\nselect-star = \"loud\"\n",
+    );
     let out = run(d.path(), &[]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("loud"), "{}", out.stderr);
@@ -152,7 +217,11 @@ fn exit_zero_with_findings() {
     write(d.path(), "app.py", BAD_PY);
     let out = run(d.path(), &["--exit-zero"]);
     assert_eq!(out.code, 0);
-    assert!(out.stdout.contains("select-star"), "findings still reported: {}", out.stdout);
+    assert!(
+        out.stdout.contains("select-star"),
+        "findings still reported: {}",
+        out.stdout
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -175,11 +244,19 @@ fn json_has_the_documented_fields() {
     assert_eq!(f["start"]["column"], 25);
     assert_eq!(f["end"]["line"], 2);
     assert_eq!(f["end"]["column"], 26);
-    assert!(f["message"].as_str().is_some_and(|m| m.contains("SELECT *")), "{f:#}");
+    assert!(
+        f["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("SELECT *")),
+        "{f:#}"
+    );
     assert!(f["help"].as_str().is_some_and(|h| !h.is_empty()), "{f:#}");
     assert!(f["related"].is_array(), "{f:#}");
     let fp = f["fingerprint"].as_str().expect("fingerprint");
-    assert!(fp.len() >= 8 && fp.chars().all(|c| c.is_ascii_hexdigit()), "{fp}");
+    assert!(
+        fp.len() >= 8 && fp.chars().all(|c| c.is_ascii_hexdigit()),
+        "{fp}"
+    );
 }
 
 #[test]
@@ -191,7 +268,12 @@ fn fingerprints_differ_between_findings_and_survive_line_moves() {
         "def a(cur):\n    cur.execute(\"SELECT * FROM users\")\n\ndef b(cur):\n    cur.execute(\"SELECT * FROM orders\")\n",
     );
     let (_, v1) = json(d.path(), &["--select", "select-star"]);
-    let fps1: Vec<&str> = v1["findings"].as_array().unwrap().iter().map(|f| f["fingerprint"].as_str().unwrap()).collect();
+    let fps1: Vec<&str> = v1["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
     assert_eq!(fps1.len(), 2);
     assert_ne!(fps1[0], fps1[1]);
     // Blank lines above the code move it but do not change what it is.
@@ -201,7 +283,12 @@ fn fingerprints_differ_between_findings_and_survive_line_moves() {
         "\n\n\ndef a(cur):\n    cur.execute(\"SELECT * FROM users\")\n\ndef b(cur):\n    cur.execute(\"SELECT * FROM orders\")\n",
     );
     let (_, v2) = json(d.path(), &["--select", "select-star"]);
-    let fps2: Vec<&str> = v2["findings"].as_array().unwrap().iter().map(|f| f["fingerprint"].as_str().unwrap()).collect();
+    let fps2: Vec<&str> = v2["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
     assert_eq!(fps1, fps2);
     assert_eq!(v2["findings"][0]["start"]["line"], 5);
 }
@@ -210,38 +297,63 @@ fn fingerprints_differ_between_findings_and_survive_line_moves() {
 fn sarif_is_2_1_0_with_rules_and_relative_uris() {
     let d = project();
     write(d.path(), "src/app.py", BAD_PY);
-    write(d.path(), "web/routes.js", "const rows = db.query(\"SELECT * FROM orders\");\n");
+    write(
+        d.path(),
+        "web/routes.js",
+        "const rows = db.query(\"SELECT * FROM orders\");\n",
+    );
     let out = run(d.path(), &["--format", "sarif"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     let v: Value = serde_json::from_str(&out.stdout).expect("SARIF is JSON");
     assert_eq!(v["version"], "2.1.0");
     let run0 = &v["runs"][0];
-    let rules = run0["tool"]["driver"]["rules"].as_array().expect("runs[0].tool.driver.rules");
-    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().expect("rule id")).collect();
+    let rules = run0["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("runs[0].tool.driver.rules");
+    let ids: Vec<&str> = rules
+        .iter()
+        .map(|r| r["id"].as_str().expect("rule id"))
+        .collect();
     assert!(ids.contains(&"select-star"), "{ids:?}");
     assert!(ids.contains(&"unused-suppression"), "{ids:?}");
     let results: Vec<&Value> = run0["results"]
         .as_array()
         .expect("results")
         .iter()
-        .filter(|r| r["ruleId"].as_str().is_some_and(|id| RULES_UNDER_TEST.contains(&id)))
+        .filter(|r| {
+            r["ruleId"]
+                .as_str()
+                .is_some_and(|id| RULES_UNDER_TEST.contains(&id))
+        })
         .collect();
     assert_eq!(results.len(), 2, "{}", out.stdout);
     let mut uris = BTreeSet::new();
-    for r in results {
+    for r in &results {
         let idx = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
-        assert_eq!(rules[idx]["id"], r["ruleId"], "ruleIndex points at the rule");
+        assert_eq!(
+            rules[idx]["id"], r["ruleId"],
+            "ruleIndex points at the rule"
+        );
         let loc = &r["locations"][0]["physicalLocation"];
         assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
         let uri = loc["artifactLocation"]["uri"].as_str().expect("uri");
-        assert!(!uri.starts_with('/') && !uri.contains(':') && !uri.contains('\\'), "relative: {uri}");
+        assert!(
+            !uri.starts_with('/') && !uri.contains(':') && !uri.contains('\\'),
+            "relative: {uri}"
+        );
         uris.insert(uri.to_string());
         let region = &loc["region"];
         for k in ["startLine", "startColumn", "endLine", "endColumn"] {
-            assert!(region[k].as_u64().is_some_and(|n| n >= 1), "1-based {k}: {region}");
+            assert!(
+                region[k].as_u64().is_some_and(|n| n >= 1),
+                "1-based {k}: {region}"
+            );
         }
     }
-    assert_eq!(uris, BTreeSet::from(["src/app.py".to_string(), "web/routes.js".to_string()]));
+    assert_eq!(
+        uris,
+        BTreeSet::from(["src/app.py".to_string(), "web/routes.js".to_string()])
+    );
     let py = results
         .iter()
         .find(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "src/app.py")
@@ -255,7 +367,11 @@ fn sarif_is_2_1_0_with_rules_and_relative_uris() {
 fn github_annotations() {
     let d = project();
     write(d.path(), "app.py", BAD_PY);
-    write(d.path(), "b.rb", "rows = conn.execute(\"SELECT * FROM t\")\n");
+    write(
+        d.path(),
+        "b.rb",
+        "rows = conn.execute(\"SELECT * FROM t\")\n",
+    );
     let out = run(d.path(), &["--format", "github", "--select", "select-star"]);
     assert_eq!(out.code, 1);
     let lines: Vec<&str> = out.stdout.lines().collect();
@@ -263,8 +379,16 @@ fn github_annotations() {
     for l in &lines {
         assert!(l.starts_with("::warning file="), "{l}");
     }
-    assert!(lines[0].starts_with("::warning file=app.py,line=2,col=25,"), "{}", lines[0]);
-    assert!(lines[1].starts_with("::warning file=b.rb,line=1,"), "{}", lines[1]);
+    assert!(
+        lines[0].starts_with("::warning file=app.py,line=2,col=25,"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("::warning file=b.rb,line=1,"),
+        "{}",
+        lines[1]
+    );
 }
 
 #[test]
@@ -274,17 +398,40 @@ fn text_has_no_ansi_codes_and_a_summary() {
     write(d.path(), "clean.py", GOOD_PY);
     let out = run(d.path(), &["--format", "text", "--select", "select-star"]);
     assert_eq!(out.code, 1);
-    assert!(!out.stdout.contains('\x1b'), "no escape codes without a terminal: {:?}", out.stdout);
-    assert!(out.stdout.contains("app.py:2:25 select-star"), "{}", out.stdout);
-    assert!(out.stdout.contains("cur.execute(\"SELECT * FROM users\")"), "source shown: {}", out.stdout);
+    assert!(
+        !out.stdout.contains('\x1b'),
+        "no escape codes without a terminal: {:?}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("app.py:2:25 select-star"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("cur.execute(\"SELECT * FROM users\")"),
+        "source shown: {}",
+        out.stdout
+    );
     let summary = out.stdout.lines().last().expect("a summary line");
-    assert!(summary.starts_with("1 finding in 1 file (2 files scanned in "), "{summary}");
+    assert!(
+        summary.starts_with("1 finding in 1 file (2 files scanned in "),
+        "{summary}"
+    );
     assert!(summary.ends_with(" s)"), "{summary}");
 
     let quiet = run(d.path(), &["--quiet", "--select", "select-star"]);
     assert_eq!(quiet.code, 1);
-    assert!(quiet.stdout.contains("app.py:2:25 select-star"), "{}", quiet.stdout);
-    assert!(!quiet.stdout.contains("scanned in"), "--quiet drops the summary: {}", quiet.stdout);
+    assert!(
+        quiet.stdout.contains("app.py:2:25 select-star"),
+        "{}",
+        quiet.stdout
+    );
+    assert!(
+        !quiet.stdout.contains("scanned in"),
+        "--quiet drops the summary: {}",
+        quiet.stdout
+    );
 }
 
 #[test]
@@ -296,7 +443,11 @@ fn output_file_is_written_atomically() {
     let report_arg = report.to_str().expect("UTF-8 temp path");
     let out = run(d.path(), &["--format", "json", "-o", report_arg]);
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stdout.is_empty(), "nothing on stdout with -o: {}", out.stdout);
+    assert!(
+        out.stdout.is_empty(),
+        "nothing on stdout with -o: {}",
+        out.stdout
+    );
     let text = std::fs::read_to_string(&report).expect("report written");
     let v: Value = serde_json::from_str(&text).expect("report is JSON");
     assert_eq!(found(&v), vec![t("app.py", 2, "select-star")]);
@@ -304,14 +455,21 @@ fn output_file_is_written_atomically() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, vec!["report.json".to_string()], "no temporary file left behind");
+    assert_eq!(
+        names,
+        vec!["report.json".to_string()],
+        "no temporary file left behind"
+    );
 
     // Overwriting works too, and text goes to the file as well.
     let out = run(d.path(), &["-o", report_arg]);
     assert_eq!(out.code, 1);
     assert!(out.stdout.is_empty());
     let text = std::fs::read_to_string(&report).unwrap();
-    assert!(text.contains("select-star") && !text.trim_start().starts_with('{'), "{text}");
+    assert!(
+        text.contains("select-star") && !text.trim_start().starts_with('{'),
+        "{text}"
+    );
 }
 
 #[cfg(unix)]
@@ -325,17 +483,32 @@ fn output_file_has_ordinary_permissions() {
     let reference = write(out_dir.path(), "reference", "");
     let expected = std::fs::metadata(&reference).unwrap().permissions().mode() & 0o777;
     let report = out_dir.path().join("new.json");
-    run(d.path(), &["--format", "json", "-o", report.to_str().unwrap()]);
-    let mode = std::fs::metadata(&report).expect("report written").permissions().mode() & 0o777;
-    assert_eq!(mode, expected, "new report: {mode:o}, new file: {expected:o}");
+    run(
+        d.path(),
+        &["--format", "json", "-o", report.to_str().unwrap()],
+    );
+    let mode = std::fs::metadata(&report)
+        .expect("report written")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(
+        mode, expected,
+        "new report: {mode:o}, new file: {expected:o}"
+    );
 
     // Replacing a report keeps the mode of the file it replaces.
     let existing = write(out_dir.path(), "existing.json", "{}");
     std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o640)).unwrap();
-    run(d.path(), &["--format", "json", "-o", existing.to_str().unwrap()]);
+    run(
+        d.path(),
+        &["--format", "json", "-o", existing.to_str().unwrap()],
+    );
     let mode = std::fs::metadata(&existing).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o640, "{mode:o}");
-    assert!(std::fs::read_to_string(&existing).unwrap().contains("select-star"));
+    assert!(std::fs::read_to_string(&existing)
+        .unwrap()
+        .contains("select-star"));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -351,7 +524,13 @@ fn select_and_ignore_change_what_is_reported() {
     write(d.path(), "app.py", TWO_RULES_PY);
     let (code, v) = json(d.path(), &[]);
     assert_eq!(code, 1);
-    assert_eq!(found(&v), vec![t("app.py", 2, "select-star"), t("app.py", 3, "unused-suppression")]);
+    assert_eq!(
+        found(&v),
+        vec![
+            t("app.py", 2, "select-star"),
+            t("app.py", 3, "unused-suppression")
+        ]
+    );
 
     let (_, v) = json(d.path(), &["--select", "select-star"]);
     assert_eq!(found(&v), vec![t("app.py", 2, "select-star")]);
@@ -389,11 +568,19 @@ fn config_flag_takes_a_path() {
     let d = project();
     write(d.path(), "app.py", BAD_PY);
     let elsewhere = project();
-    let cfg = write(elsewhere.path(), "custom.toml", "ignore = [\"select-star\"]\n");
+    let cfg = write(
+        elsewhere.path(),
+        "custom.toml",
+        "ignore = [\"select-star\"]\n",
+    );
     let out = run(d.path(), &["--config", cfg.to_str().unwrap()]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     // --config wins over a discovered n1lint.toml.
-    write(d.path(), "n1lint.toml", "[severity]\nselect-star = \"error\"\n");
+    write(
+        d.path(),
+        "n1lint.toml",
+        "[severity]\nselect-star = \"error\"\n",
+    );
     assert_eq!(run(d.path(), &["--config", cfg.to_str().unwrap()]).code, 0);
     assert_eq!(run(d.path(), &[]).code, 1);
     // A --config that does not exist is an error, not a silent default.
@@ -408,16 +595,28 @@ fn severity_from_config() {
     write(d.path(), "app.py", BAD_PY);
     let (_, v) = json(d.path(), &[]);
     assert_eq!(v["findings"][0]["severity"], "warning");
-    write(d.path(), "n1lint.toml", "[severity]\nselect-star = \"error\"\n");
+    write(
+        d.path(),
+        "n1lint.toml",
+        "[severity]\nselect-star = \"error\"\n",
+    );
     let (code, v) = json(d.path(), &[]);
     assert_eq!(code, 1);
     assert_eq!(v["findings"][0]["severity"], "error");
     let gh = run(d.path(), &["--format", "github"]);
-    assert!(gh.stdout.starts_with("::error file=app.py,"), "{}", gh.stdout);
+    assert!(
+        gh.stdout.starts_with("::error file=app.py,"),
+        "{}",
+        gh.stdout
+    );
     let sarif: Value = serde_json::from_str(&run(d.path(), &["--format", "sarif"]).stdout).unwrap();
     assert_eq!(sarif["runs"][0]["results"][0]["level"], "error");
 
-    write(d.path(), "n1lint.toml", "[severity]\nselect-star = \"off\"\n");
+    write(
+        d.path(),
+        "n1lint.toml",
+        "[severity]\nselect-star = \"off\"\n",
+    );
     assert_eq!(json(d.path(), &[]).0, 0);
 }
 
@@ -427,10 +626,29 @@ fn per_file_ignores() {
     write(d.path(), "legacy/old.py", BAD_PY);
     write(d.path(), "legacy/deep/older.py", BAD_PY);
     write(d.path(), "src/new.py", BAD_PY);
-    write(d.path(), "n1lint.toml", "[per-file-ignores]\n\"legacy/**\" = [\"select-star\"]\n");
+    write(
+        d.path(),
+        "n1lint.toml",
+        "[per-file-ignores]\n\"legacy/**\" = [\"select-star\"]\n",
+    );
     let (code, v) = json(d.path(), &[]);
     assert_eq!(code, 1);
     assert_eq!(found(&v), vec![t("src/new.py", 2, "select-star")]);
+}
+
+#[test]
+fn exclude_is_relative_to_the_current_directory_whatever_the_roots() {
+    let d = project();
+    write(d.path(), "src/a.py", SQL);
+    write(d.path(), "gen/b.py", SQL);
+    write(d.path(), "src/gen/c.py", SQL);
+    write(d.path(), "n1lint.toml", "exclude = [\"gen/**\"]\n");
+    let expected = set(&["src/a.py", "src/gen/c.py"]);
+    assert_eq!(walked_paths(d.path(), &[]), expected);
+    // Walking `gen` and `src` as separate roots must not re-anchor the pattern at each.
+    assert_eq!(walked_paths(d.path(), &["gen", "src"]), expected);
+    let abs = d.path().to_str().unwrap();
+    assert_eq!(walked_paths(d.path(), &[abs]), expected);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -482,7 +700,11 @@ fn file_wide_suppression() {
     );
     write(d.path(), "other.py", BAD_PY);
     let (_, v) = json(d.path(), &[]);
-    assert_eq!(found(&v), vec![t("other.py", 2, "select-star")], "only the file with the comment");
+    assert_eq!(
+        found(&v),
+        vec![t("other.py", 2, "select-star")],
+        "only the file with the comment"
+    );
 }
 
 #[test]
@@ -519,8 +741,19 @@ fn unused_and_unknown_suppressions_are_reported() {
     );
     let (code, v) = json(d.path(), &[]);
     assert_eq!(code, 1);
-    assert_eq!(found(&v), vec![t("app.py", 2, "unused-suppression"), t("app.py", 3, "unused-suppression")]);
-    let msgs: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["message"].as_str().unwrap()).collect();
+    assert_eq!(
+        found(&v),
+        vec![
+            t("app.py", 2, "unused-suppression"),
+            t("app.py", 3, "unused-suppression")
+        ]
+    );
+    let msgs: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
     assert!(msgs[0].contains("select-star"), "{msgs:?}");
     assert!(msgs[1].contains("no-such-rule"), "{msgs:?}");
 }
@@ -578,7 +811,11 @@ fn json_is_byte_identical_across_jobs_and_runs() {
     let f = found(&v);
     assert_eq!(a.code, if f.is_empty() { 0 } else { 1 });
     assert_eq!(f.len(), expected, "{f:?}");
-    assert_eq!(f.iter().filter(|x| x.2 == "unused-suppression").count(), 6, "{f:?}");
+    assert_eq!(
+        f.iter().filter(|x| x.2 == "unused-suppression").count(),
+        6,
+        "{f:?}"
+    );
     let files: BTreeSet<&str> = f.iter().map(|x| x.0.as_str()).collect();
     assert_eq!(files.len(), 32, "every file has a finding");
     let mut sorted = f.clone();
@@ -638,8 +875,16 @@ fn n1lintignore() {
 fn default_excludes_and_hidden_directories() {
     let d = project();
     write(d.path(), "src/a.py", SQL);
-    write(d.path(), "node_modules/pkg/index.js", "db.query(\"SELECT * FROM t\");\n");
-    write(d.path(), "web/node_modules/pkg/index.js", "db.query(\"SELECT * FROM t\");\n");
+    write(
+        d.path(),
+        "node_modules/pkg/index.js",
+        "db.query(\"SELECT * FROM t\");\n",
+    );
+    write(
+        d.path(),
+        "web/node_modules/pkg/index.js",
+        "db.query(\"SELECT * FROM t\");\n",
+    );
     write(d.path(), ".hidden/b.py", SQL);
     write(d.path(), "src/.cache/c.py", SQL);
     assert_eq!(walked_paths(d.path(), &[]), set(&["src/a.py"]));
@@ -651,7 +896,11 @@ fn default_excludes_and_hidden_directories() {
     // --no-default-excludes walks node_modules (hidden folders stay skipped).
     assert_eq!(
         walked_paths(d.path(), &["--no-default-excludes"]),
-        set(&["node_modules/pkg/index.js", "src/a.py", "web/node_modules/pkg/index.js"])
+        set(&[
+            "node_modules/pkg/index.js",
+            "src/a.py",
+            "web/node_modules/pkg/index.js"
+        ])
     );
 }
 
@@ -677,26 +926,64 @@ fn stats_counts_languages_and_skipped_files() {
     write(d.path(), "latin1.py", b"s = \"caf\xe9\"\n");
     let out = run(d.path(), &["--stats"]);
     assert_eq!(out.code, 0, "skipped files are not errors: {}", out.stderr);
-    assert_eq!(stats_lang_count(&out.stderr, "python"), Some(2), "{}", out.stderr);
-    assert_eq!(stats_lang_count(&out.stderr, "javascript"), Some(1), "{}", out.stderr);
-    assert_eq!(stats_lang_count(&out.stderr, "ruby"), Some(1), "{}", out.stderr);
-    assert_eq!(stats_lang_count(&out.stderr, "typescript"), None, "{}", out.stderr);
+    assert_eq!(
+        stats_lang_count(&out.stderr, "python"),
+        Some(2),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        stats_lang_count(&out.stderr, "javascript"),
+        Some(1),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        stats_lang_count(&out.stderr, "ruby"),
+        Some(1),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        stats_lang_count(&out.stderr, "typescript"),
+        None,
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("files scanned: 4"), "{}", out.stderr);
     assert!(out.stderr.contains("files skipped: 2"), "{}", out.stderr);
-    let big = out.stderr.lines().find(|l| l.contains("big.py")).expect("big.py listed");
+    let big = out
+        .stderr
+        .lines()
+        .find(|l| l.contains("big.py"))
+        .expect("big.py listed");
     assert!(big.contains("larger than"), "{big}");
-    let bad = out.stderr.lines().find(|l| l.contains("latin1.py")).expect("latin1.py listed");
+    let bad = out
+        .stderr
+        .lines()
+        .find(|l| l.contains("latin1.py"))
+        .expect("latin1.py listed");
     assert!(bad.contains("UTF-8"), "{bad}");
 
     // With a finding the exit code is 1, not 2.
     write(d.path(), "e.py", BAD_PY);
     let out = run(d.path(), &["--stats"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert_eq!(stats_lang_count(&out.stderr, "python"), Some(3), "{}", out.stderr);
+    assert_eq!(
+        stats_lang_count(&out.stderr, "python"),
+        Some(3),
+        "{}",
+        out.stderr
+    );
 
     // The JSON report lists the skipped files with a reason.
     let (_, v) = json(d.path(), &[]);
-    let skipped: Vec<&str> = v["skipped"].as_array().unwrap().iter().map(|s| s["path"].as_str().unwrap()).collect();
+    let skipped: Vec<&str> = v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["path"].as_str().unwrap())
+        .collect();
     assert_eq!(skipped, vec!["big.py", "latin1.py"]);
 }
 
@@ -708,7 +995,12 @@ fn rules_lists_the_rules() {
     let d = project();
     let out = run(d.path(), &["rules"]);
     assert_eq!(out.code, 0);
-    let ids: Vec<&str> = out.stdout.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
+    let ids: Vec<&str> = out
+        .stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
     assert!(ids.contains(&"select-star"), "{}", out.stdout);
     assert!(ids.contains(&"unused-suppression"), "{}", out.stdout);
 }
@@ -739,9 +1031,14 @@ fn explain_prints_markdown_with_examples() {
     assert_eq!(out.code, 0);
     assert!(out.stdout.starts_with("# select-star"), "{}", out.stdout);
     let blocks = code_blocks(&out.stdout);
-    assert!(blocks.iter().any(|b| b.contains("SELECT *")), "a bad example: {blocks:?}");
     assert!(
-        blocks.iter().any(|b| b.contains("SELECT") && !b.contains('*')),
+        blocks.iter().any(|b| b.contains("SELECT *")),
+        "a bad example: {blocks:?}"
+    );
+    assert!(
+        blocks
+            .iter()
+            .any(|b| b.contains("SELECT") && !b.contains('*')),
         "a good example: {blocks:?}"
     );
 
@@ -759,9 +1056,21 @@ fn columns_count_code_points() {
     let d = project();
     // `é` is 2 bytes, `日本` 6 bytes, `😀` 4 bytes and 2 UTF-16 units: the `*` is at
     // code point 34, 34 and 31.
-    write(d.path(), "u.py", "def f(cur):\n    q = \"é\"; cur.execute(\"SELECT * FROM t\")\n");
-    write(d.path(), "u.js", "const q = \"日本\"; db.query(`SELECT * FROM t`);\n");
-    write(d.path(), "u.rb", "q = \"😀\"; conn.execute(\"SELECT * FROM t\")\n");
+    write(
+        d.path(),
+        "u.py",
+        "def f(cur):\n    q = \"é\"; cur.execute(\"SELECT * FROM t\")\n",
+    );
+    write(
+        d.path(),
+        "u.js",
+        "const q = \"日本\"; db.query(`SELECT * FROM t`);\n",
+    );
+    write(
+        d.path(),
+        "u.rb",
+        "q = \"😀\"; conn.execute(\"SELECT * FROM t\")\n",
+    );
     let (_, v) = json(d.path(), &["--select", "select-star"]);
     let cols: Vec<(String, u64, u64, u64)> = v["findings"]
         .as_array()
@@ -785,13 +1094,20 @@ fn columns_count_code_points() {
         ]
     );
     // SARIF declares code points and uses the same numbers.
-    let s: Value = serde_json::from_str(&run(d.path(), &["--format", "sarif", "--select", "select-star"]).stdout).unwrap();
+    let s: Value = serde_json::from_str(
+        &run(d.path(), &["--format", "sarif", "--select", "select-star"]).stdout,
+    )
+    .unwrap();
     assert_eq!(s["runs"][0]["columnKind"], "unicodeCodePoints");
     let starts: Vec<u64> = s["runs"][0]["results"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r["locations"][0]["physicalLocation"]["region"]["startColumn"].as_u64().unwrap())
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["region"]["startColumn"]
+                .as_u64()
+                .unwrap()
+        })
         .collect();
     assert_eq!(starts, vec![34, 34, 31]);
 }
@@ -805,5 +1121,9 @@ fn byte_order_mark_does_not_shift_columns() {
     assert_eq!(v["findings"][0]["start"]["column"], 25);
     // The text report still underlines the `*`.
     let out = run(d.path(), &[]);
-    assert!(out.stdout.contains("bom.py:2:25 select-star"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("bom.py:2:25 select-star"),
+        "{}",
+        out.stdout
+    );
 }

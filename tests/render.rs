@@ -13,10 +13,12 @@ fn write(root: &Path, rel: &str, content: &str) {
 /// Replaces the time in "(N files scanned in 0.02 s)" with a placeholder.
 fn redact_elapsed(s: &str) -> String {
     s.lines()
-        .map(|line| match (line.find(" scanned in "), line.strip_suffix(" s)")) {
-            (Some(pos), Some(_)) => format!("{} scanned in [ELAPSED])", &line[..pos]),
-            _ => line.to_string(),
-        })
+        .map(
+            |line| match (line.find(" scanned in "), line.strip_suffix(" s)")) {
+                (Some(pos), Some(_)) => format!("{} scanned in [ELAPSED])", &line[..pos]),
+                _ => line.to_string(),
+            },
+        )
         .collect::<Vec<_>>()
         .join("\n")
         + "\n"
@@ -24,7 +26,10 @@ fn redact_elapsed(s: &str) -> String {
 
 #[test]
 fn text_report() {
-    let d = tempfile::Builder::new().prefix("n1lint-render-").tempdir().expect("temporary directory");
+    let d = tempfile::Builder::new()
+        .prefix("n1lint-render-")
+        .tempdir()
+        .expect("temporary directory");
     write(
         d.path(),
         "app/orders.py",
@@ -35,7 +40,11 @@ fn text_report() {
         "web/users.js",
         "function loadUsers(pool) {\n  return pool.query(`\n    SELECT u.*\n    FROM users u\n  `);\n}\n\nmodule.exports = { loadUsers };\n",
     );
-    write(d.path(), "web/clean.rb", "def names(conn)\n  conn.select_values(\"SELECT name FROM users\")\nend\n");
+    write(
+        d.path(),
+        "web/clean.rb",
+        "def names(conn)\n  conn.select_values(\"SELECT name FROM users\")\nend\n",
+    );
 
     let out = Command::new(env!("CARGO_BIN_EXE_n1lint"))
         .current_dir(d.path())
@@ -43,10 +52,18 @@ fn text_report() {
         .args(["--select", "select-star,unused-suppression"])
         .output()
         .expect("run n1lint");
-    assert_eq!(out.status.code(), Some(1), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).expect("UTF-8");
     assert!(!stdout.contains('\x1b'), "no colour without a terminal");
     let redacted = redact_elapsed(&stdout);
-    assert!(redacted.contains("[ELAPSED]"), "the summary line was found:\n{stdout}");
+    assert!(
+        redacted.contains("[ELAPSED]"),
+        "the summary line was found:\n{stdout}"
+    );
     insta::assert_snapshot!("text_report", redacted);
 }
