@@ -197,11 +197,19 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
         .files
         .into_par_iter()
         .map(|c| {
+            let t = Instant::now();
             let o = read_and_extract(&c, opts.config, &opts.limits);
+            if t.elapsed() > Duration::from_millis(150) && std::env::var_os("N1LINT_TIMINGS").is_some() {
+                eprintln!("timing: slow file {} {:.2} s", c.path.display(), t.elapsed().as_secs_f64());
+            }
             (c, o)
         })
         .collect();
 
+    let timings = std::env::var_os("N1LINT_TIMINGS").is_some();
+    if timings {
+        eprintln!("timing: walk+parse+extract {:.2} s", start.elapsed().as_secs_f64());
+    }
     let mut files: Vec<(String, FileFacts)> = Vec::with_capacity(outcomes.len());
     for (c, o) in outcomes {
         let path = display_path(&c.path, &cwd);
@@ -226,6 +234,9 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
     // Pass 2: the project index.
     let refs: Vec<(&str, &FileFacts)> = files.iter().map(|(p, f)| (p.as_str(), f)).collect();
     let index = ProjectIndex::build(&refs, opts.config);
+    if timings {
+        eprintln!("timing: index {:.2} s", start.elapsed().as_secs_f64());
+    }
 
     // Pass 3: rules per file (in parallel).
     let per_file: Vec<(Vec<Reported>, Vec<String>)> = files
@@ -233,6 +244,9 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
         .enumerate()
         .map(|(i, (path, f))| check_file(path, f, &index, opts.config, &refs, i as u32))
         .collect();
+    if timings {
+        eprintln!("timing: rules {:.2} s", start.elapsed().as_secs_f64());
+    }
     for (found, errors) in per_file {
         analysis.findings.extend(found);
         analysis.internal_errors.extend(errors);

@@ -9,3 +9,5 @@
 (return_statement) @jump
 (break_statement) @jump
 (throw_statement) @jump
+; Calls that are awaited.
+(await_expression (call_expression) @awaited)

@@ -7,3 +7,5 @@
 (return_statement) @jump
 (break_statement) @jump
 (raise_statement) @jump
+; Calls that are awaited.
+(await (call) @awaited)

@@ -122,6 +122,7 @@ enum Cap {
     Str,
     Comment,
     Error,
+    Awaited,
     Other,
 }
 
@@ -153,6 +154,7 @@ fn compiled(lang: Lang) -> &'static CompiledQuery {
                         "string" => Cap::Str,
                         "comment" => Cap::Comment,
                         "error" => Cap::Error,
+                        "awaited" => Cap::Awaited,
                         _ => Cap::Other,
                     })
                     .collect();
@@ -312,6 +314,8 @@ struct Builder<'a> {
     loop_body_nodes: Vec<(usize, Idx)>,
     members: Vec<Member>,
     pending_members: Vec<(Span, Vec<String>)>,
+    /// Calls directly under an `await` (node ids).
+    awaited: std::collections::HashSet<usize>,
 }
 
 impl<'a> Builder<'a> {
@@ -342,6 +346,7 @@ impl<'a> Builder<'a> {
             loop_body_nodes: Vec::new(),
             members: Vec::new(),
             pending_members: Vec::new(),
+            awaited: std::collections::HashSet::new(),
         }
     }
 
@@ -366,6 +371,11 @@ impl<'a> Builder<'a> {
         // Calls first: functions need to know which call they are an argument of, loops
         // need the call ids of their iterated expressions.
         for &(cap, n) in &nodes {
+            if cap == Cap::Awaited {
+                self.awaited.insert(n.id());
+            }
+        }
+        for &(cap, n) in &nodes {
             if cap == Cap::Call {
                 self.call(n);
             }
@@ -382,7 +392,7 @@ impl<'a> Builder<'a> {
                 Cap::Import => self.import(n),
                 Cap::Member => self.member(n),
                 Cap::Jump => self.jump(n),
-                Cap::Call | Cap::Other => {}
+                Cap::Call | Cap::Awaited | Cap::Other => {}
             }
         }
         self.callback_loops();
@@ -448,7 +458,7 @@ impl<'a> Builder<'a> {
         if let Some(last) = path.last_mut() {
             last.args = args.iter().take(4).map(|a| a.text.clone()).collect();
         }
-        let awaited = is_awaited(n);
+        let awaited = self.awaited.contains(&n.id());
         let recv = if has_block {
             let r = match self.lang {
                 Lang::Ruby => n.child_by_field_name("receiver"),
@@ -1016,16 +1026,16 @@ impl<'a> Builder<'a> {
     // ---------------------------------------------------------------- strings
 
     fn string(&mut self, n: Node) {
+        let src = self.src;
+        let whole = text(src, n);
+        if !whole.contains('*') {
+            return;
+        }
         // Strings that are part of a larger string node are handled by their parent.
         if let Some(p) = n.parent() {
             if matches!(p.kind(), "string" | "template_string") {
                 return;
             }
-        }
-        let src = self.src;
-        let whole = text(src, n);
-        if !whole.contains('*') {
-            return;
         }
         // The content range: between the delimiters.
         let (start, end) = match n.kind() {
@@ -1109,6 +1119,10 @@ impl<'a> Builder<'a> {
 
     fn comment(&mut self, n: Node) {
         let t = text(self.src, n);
+        // Only comments that can matter are kept.
+        if !(t.contains("n1lint") || t.contains("expect:")) {
+            return;
+        }
         let (line, _) = self.lines.pos(n.start_byte());
         let ls = self.lines.starts[(line - 1) as usize] as usize;
         let own_line = self.src.get(ls..n.start_byte()).map(|p| p.trim().is_empty()).unwrap_or(false);
@@ -1146,15 +1160,12 @@ impl<'a> Builder<'a> {
             }
             (first, last)
         };
-        // Only comments that can matter are kept.
-        if t.contains("n1lint") || t.contains("expect:") {
-            self.f.comments.push(Comment {
-                span: self.lines.node(n),
-                text: t.to_string(),
-                own_line,
-                target,
-            });
-        }
+        self.f.comments.push(Comment {
+            span: self.lines.node(n),
+            text: t.to_string(),
+            own_line,
+            target,
+        });
     }
 
     // ---------------------------------------------------------------- assignments, imports
@@ -1289,12 +1300,7 @@ impl<'a> Builder<'a> {
     }
 
     fn member(&mut self, n: Node) {
-        // Only the outermost chain, and only chains rooted at a plain name.
-        if let Some(p) = n.parent() {
-            if p.kind() == n.kind() && p.child_by_field_name("object").map(|o| o.id()) == Some(n.id()) {
-                return;
-            }
-        }
+        // Chains rooted at a plain name; inner chains (`a.b` of `a.b.c`) are dropped later.
         let mut path = Vec::new();
         let mut cur = n;
         let mut guard = 0;
@@ -1432,7 +1438,10 @@ impl<'a> Builder<'a> {
             a.func = func_of(&a.span);
             a.class = innermost(&class_spans, &a.span);
         }
-        for (span, path) in std::mem::take(&mut self.pending_members) {
+        let mut pending = std::mem::take(&mut self.pending_members);
+        pending.sort_by_key(|(s, _)| (s.start, std::cmp::Reverse(s.end)));
+        pending.dedup_by_key(|(s, _)| s.start);
+        for (span, path) in pending {
             let Some(li) = in_loop_of2(&span) else { continue };
             let hash = normalised_hash(self.src.get(span.start as usize..span.end as usize).unwrap_or(""));
             f.members.push(Member {
@@ -1499,21 +1508,6 @@ fn innermost_excluding(containers: &[Span], span: &Span, me: usize) -> Option<Id
         }
     }
     best.map(|(i, _)| i)
-}
-
-fn is_awaited(n: Node) -> bool {
-    let mut p = n.parent();
-    let mut hops = 0;
-    while let Some(x) = p {
-        match x.kind() {
-            "await_expression" | "await" => return true,
-            "parenthesized_expression" | "as_expression" | "non_null_expression" if hops < 4 => {}
-            _ => return false,
-        }
-        p = x.parent();
-        hops += 1;
-    }
-    false
 }
 
 fn is_function_node(lang: Lang, kind: &str) -> bool {
