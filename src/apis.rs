@@ -56,6 +56,9 @@ pub struct CallShape {
     pub needs_chain: Vec<String>,
     #[serde(default)]
     pub distinct_ops: bool,
+    /// Receivers that look like `receiver` but are something else (`request.session`).
+    #[serde(default)]
+    pub not_receiver: Vec<String>,
 }
 
 const SOURCES: &[&str] = &[
@@ -169,6 +172,11 @@ pub fn db_op(lang: Lang, call: &Call, models: &dyn Models) -> Option<DbOp> {
                         continue;
                     }
                     if !shape_at(&pats, call, start, family, models) {
+                        continue;
+                    }
+                    let recv_text: Vec<&str> = call.path[..start + pats.len()].iter().map(|s| s.name.as_str()).collect();
+                    let recv_text = recv_text.join(".");
+                    if shape.not_receiver.iter().any(|n| recv_text == *n || recv_text.ends_with(&format!(".{n}"))) {
                         continue;
                     }
                     let first = start + pats.len();

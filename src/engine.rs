@@ -152,7 +152,7 @@ fn shift_facts(f: &mut FileFacts, by: u32) {
         shift(&mut c.span);
         shift(&mut c.body);
     });
-    f.error_spans.iter_mut().for_each(|e| {
+    f.exits.iter_mut().chain(f.error_spans.iter_mut()).for_each(|e| {
         e.0 += by;
         e.1 += by;
     });

@@ -337,6 +337,7 @@ impl<'a> Builder<'a> {
                 assigns: Vec::new(),
                 imports: Vec::new(),
                 members: Vec::new(),
+                exits: Vec::new(),
                 error_spans: Vec::new(),
                 lines: nlines,
             },
@@ -1008,6 +1009,7 @@ impl<'a> Builder<'a> {
     }
 
     fn jump(&mut self, n: Node) {
+        self.f.exits.push((n.start_byte() as u32, n.end_byte() as u32));
         // A `return`/`break` that is the last statement of a body: if that body is a loop's
         // (decided in `finish`, once callback loops exist), the loop runs once.
         if n.next_named_sibling().is_some() {
@@ -1466,6 +1468,7 @@ impl<'a> Builder<'a> {
                 assigns: Vec::new(),
                 imports: Vec::new(),
                 members: Vec::new(),
+                exits: Vec::new(),
                 error_spans: Vec::new(),
                 lines: 0,
             },

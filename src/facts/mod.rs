@@ -277,6 +277,9 @@ pub struct FileFacts {
     pub assigns: Vec<Assign>,
     pub imports: Vec<Import>,
     pub members: Vec<Member>,
+    /// Byte ranges of `return`/`break`/`raise`/`throw` statements: a call inside one runs at
+    /// most once per call of its function.
+    pub exits: Vec<(u32, u32)>,
     /// Byte ranges of ERROR and MISSING nodes: nothing is reported from inside them.
     pub error_spans: Vec<(u32, u32)>,
     pub lines: u32,

@@ -32,13 +32,22 @@ pub fn loop_counts(f: &FileFacts, li: Idx) -> bool {
     !(l.literal_iter || l.runs_once)
 }
 
+/// Is the call part of a `return`/`break`/`raise` that leaves the loop (so it runs at most
+/// once)? A `return` inside a callback loop's own function ends one iteration only.
+pub fn leaves_loop(f: &FileFacts, li: Idx, span: &Span, func: Option<Idx>) -> bool {
+    let l = &f.loops[li as usize];
+    f.exits.iter().any(|&(s, e)| {
+        s <= span.start && span.end <= e && l.body.start <= s && e <= l.body.end && func == l.func
+    })
+}
+
 /// Every call inside a loop that does database work, the outermost call of a chain only.
 pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
     let f = ctx.facts;
     let mut found: Vec<InLoop<'a>> = Vec::new();
     for call in &f.calls {
         let Some(li) = call.in_loop else { continue };
-        if !loop_counts(f, li) {
+        if !loop_counts(f, li) || leaves_loop(f, li, &call.span, call.func) {
             continue;
         }
         if let Some(op) = ctx.index.db_op(f.lang, call) {

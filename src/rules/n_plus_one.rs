@@ -172,12 +172,12 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         let iterated = iterated_query(ctx, l, bl);
         let relation: Option<Relation> = match &iterated {
             Some((_, model)) => ctx.index.relations.get(&(model.clone(), rel.to_string())).cloned(),
-            None => ctx
-                .index
-                .relation_names
-                .get(rel)
-                .filter(|many| **many)
-                .map(|_| Relation { to_many: true, target: String::new() }),
+            // Not from a query we can see: the loop variable must be named after a model
+            // that declares the relation (`order` of `Order.items`).
+            None => {
+                let model = crate::index::singular_camel(var.trim_start_matches('@'));
+                ctx.index.relations.get(&(model, rel.to_string())).cloned()
+            }
         };
         let Some(relation) = relation else { continue };
         if !relation.to_many {
