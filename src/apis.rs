@@ -78,7 +78,10 @@ pub fn all() -> &'static [Api] {
     APIS.get_or_init(|| {
         SOURCES
             .iter()
-            .map(|s| toml::from_str(s).unwrap_or_else(|e| panic!("embedded API vocabulary is invalid: {e}")))
+            .map(|s| {
+                toml::from_str(s)
+                    .unwrap_or_else(|e| panic!("embedded API vocabulary is invalid: {e}"))
+            })
             .collect()
     })
 }
@@ -108,13 +111,20 @@ pub trait Models {
 fn glob(pat: &str, name: &str) -> bool {
     match (pat.strip_prefix('*'), pat.strip_suffix('*')) {
         _ if pat == "*" => true,
-        (Some(suffix), _) if !suffix.contains('*') => name.ends_with(suffix) && name.len() > suffix.len(),
+        (Some(suffix), _) if !suffix.contains('*') => {
+            name.ends_with(suffix) && name.len() > suffix.len()
+        }
         (_, Some(prefix)) if !prefix.contains('*') => name.starts_with(prefix),
         _ => pat == name,
     }
 }
 
-fn seg_matches(pat: &str, seg: &crate::facts::Seg, family: Option<&str>, models: &dyn Models) -> bool {
+fn seg_matches(
+    pat: &str,
+    seg: &crate::facts::Seg,
+    family: Option<&str>,
+    models: &dyn Models,
+) -> bool {
     let (pat, must_call) = match pat.strip_suffix("()") {
         Some(p) => (p, true),
         None => (pat, false),
@@ -129,24 +139,47 @@ fn seg_matches(pat: &str, seg: &crate::facts::Seg, family: Option<&str>, models:
 }
 
 /// Does `path[start..start+shape.len()]` match `shape`?
-fn shape_at(shape: &[&str], call: &Call, start: usize, family: Option<&str>, models: &dyn Models) -> bool {
-    shape
-        .iter()
-        .enumerate()
-        .all(|(i, p)| call.path.get(start + i).is_some_and(|s| seg_matches(p, s, family, models)))
+fn shape_at(
+    shape: &[&str],
+    call: &Call,
+    start: usize,
+    family: Option<&str>,
+    models: &dyn Models,
+) -> bool {
+    shape.iter().enumerate().all(|(i, p)| {
+        call.path
+            .get(start + i)
+            .is_some_and(|s| seg_matches(p, s, family, models))
+    })
 }
 
 fn is_sql(text: &str) -> bool {
-    let t = text.trim_start_matches(['"', '\'', '`', 'f', 'r', 'b']).trim_start();
-    let t = t.trim_start_matches(['"', '\'', '`']).trim_start_matches('(').trim_start();
+    let t = text
+        .trim_start_matches(['"', '\'', '`', 'f', 'r', 'b'])
+        .trim_start();
+    let t = t
+        .trim_start_matches(['"', '\'', '`'])
+        .trim_start_matches('(')
+        .trim_start();
     let head: String = t.chars().take(7).collect::<String>().to_ascii_lowercase();
-    ["select", "insert", "update", "delete", "with", "replace", "merge"]
-        .iter()
-        .any(|k| head.starts_with(k) && head[k.len()..].chars().next().is_none_or(|c| c.is_whitespace()))
+    [
+        "select", "insert", "update", "delete", "with", "replace", "merge",
+    ]
+    .iter()
+    .any(|k| {
+        head.starts_with(k)
+            && head[k.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| c.is_whitespace())
+    })
 }
 
 fn first_arg_text(call: &Call, k: usize) -> Option<&str> {
-    call.path.get(k).and_then(|s| s.args.first()).map(|s| s.as_str())
+    call.path
+        .get(k)
+        .and_then(|s| s.args.first())
+        .map(|s| s.as_str())
 }
 
 /// The database operation `call` performs, if the vocabulary knows it.
@@ -156,7 +189,11 @@ pub fn db_op(lang: Lang, call: &Call, models: &dyn Models) -> Option<DbOp> {
         let family = api.models.as_deref();
         for shape in &api.calls {
             for alt in shape.receiver.split('|') {
-                let pats: Vec<&str> = if alt.is_empty() { Vec::new() } else { alt.split('.').collect() };
+                let pats: Vec<&str> = if alt.is_empty() {
+                    Vec::new()
+                } else {
+                    alt.split('.').collect()
+                };
                 if pats.len() >= call.path.len() {
                     continue;
                 }
@@ -174,13 +211,24 @@ pub fn db_op(lang: Lang, call: &Call, models: &dyn Models) -> Option<DbOp> {
                     if !shape_at(&pats, call, start, family, models) {
                         continue;
                     }
-                    let recv_text: Vec<&str> = call.path[..start + pats.len()].iter().map(|s| s.name.as_str()).collect();
+                    let recv_text: Vec<&str> = call.path[..start + pats.len()]
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect();
                     let recv_text = recv_text.join(".");
-                    if shape.not_receiver.iter().any(|n| recv_text == *n || recv_text.ends_with(&format!(".{n}"))) {
+                    if shape
+                        .not_receiver
+                        .iter()
+                        .any(|n| recv_text == *n || recv_text.ends_with(&format!(".{n}")))
+                    {
                         continue;
                     }
                     let first = start + pats.len();
-                    let range: Vec<usize> = if shape.chain { (first..call.path.len()).collect() } else { vec![first] };
+                    let range: Vec<usize> = if shape.chain {
+                        (first..call.path.len()).collect()
+                    } else {
+                        vec![first]
+                    };
                     let mut found: Option<(usize, bool)> = None;
                     for k in range {
                         let name = call.path[k].name.as_str();
@@ -195,9 +243,15 @@ pub fn db_op(lang: Lang, call: &Call, models: &dyn Models) -> Option<DbOp> {
                             }
                         }
                     }
-                    let Some((k, mut write)) = found else { continue };
+                    let Some((k, mut write)) = found else {
+                        continue;
+                    };
                     // `filter(...).update(...)`: a write later in the chain makes it a write.
-                    if !write && call.path[k + 1..].iter().any(|s| s.called && shape.writes.iter().any(|w| *w == s.name)) {
+                    if !write
+                        && call.path[k + 1..]
+                            .iter()
+                            .any(|s| s.called && shape.writes.contains(&s.name))
+                    {
                         write = true;
                     }
                     if !call.path[k].called && lang != Lang::Ruby {
@@ -207,7 +261,9 @@ pub fn db_op(lang: Lang, call: &Call, models: &dyn Models) -> Option<DbOp> {
                         continue;
                     }
                     if !shape.needs_chain.is_empty()
-                        && !call.path[k + 1..].iter().any(|s| shape.needs_chain.iter().any(|n| *n == s.name))
+                        && !call.path[k + 1..]
+                            .iter()
+                            .any(|s| shape.needs_chain.contains(&s.name))
                     {
                         continue;
                     }
@@ -217,14 +273,25 @@ pub fn db_op(lang: Lang, call: &Call, models: &dyn Models) -> Option<DbOp> {
                     }
                     if !write && !shape.write_if_arg.is_empty() {
                         if let Some(a) = arg {
-                            let t = a.trim_start_matches(['"', '\'', '`', 'f', 'r']).trim_start_matches(['"', '\'', '`']).trim_start();
+                            let t = a
+                                .trim_start_matches(['"', '\'', '`', 'f', 'r'])
+                                .trim_start_matches(['"', '\'', '`'])
+                                .trim_start();
                             let tl = t.to_ascii_lowercase();
-                            write = shape.write_if_arg.iter().any(|m| tl.starts_with(&m.to_ascii_lowercase()));
+                            write = shape
+                                .write_if_arg
+                                .iter()
+                                .any(|m| tl.starts_with(&m.to_ascii_lowercase()));
                         }
                     }
                     let op = call.path[k].name.clone();
-                    let bulk = shape.bulk.iter().any(|b| *b == op);
-                    return Some(DbOp { api, op, write, bulk });
+                    let bulk = shape.bulk.contains(&op);
+                    return Some(DbOp {
+                        api,
+                        op,
+                        write,
+                        bulk,
+                    });
                 }
             }
         }

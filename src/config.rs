@@ -1,6 +1,10 @@
 //! `n1lint.toml`: discovery (from the current directory upwards), parsing and validation.
 //! Unknown keys and bad values are errors that point at the line of the file.
 
+// The error carries the file's text for miette; it is built once per run, so its size
+// does not matter.
+#![allow(clippy::result_large_err)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -126,12 +130,14 @@ impl Config {
     }
 
     pub fn from_str(text: &str, name: &str) -> Result<Config, ConfigError> {
-        let invalid = |message: String, help: &str, span: Option<std::ops::Range<usize>>| ConfigError::Invalid {
-            path: name.to_string(),
-            message,
-            help: help.to_string(),
-            src: NamedSource::new(name, text.to_string()),
-            span: span.map(|r| SourceSpan::from(r.start..r.end.max(r.start))),
+        let invalid = |message: String, help: &str, span: Option<std::ops::Range<usize>>| {
+            ConfigError::Invalid {
+                path: name.to_string(),
+                message,
+                help: help.to_string(),
+                src: NamedSource::new(name, text.to_string()),
+                span: span.map(|r| SourceSpan::from(r.start..r.end.max(r.start))),
+            }
         };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             invalid(
@@ -182,8 +188,13 @@ impl Config {
             }
         }
         for pat in &raw.exclude {
-            Glob::new(pat.get_ref())
-                .map_err(|e| invalid(format!("bad glob `{}`: {e}", pat.get_ref()), "exclude takes gitignore-style globs", Some(pat.span())))?;
+            Glob::new(pat.get_ref()).map_err(|e| {
+                invalid(
+                    format!("bad glob `{}`: {e}", pat.get_ref()),
+                    "exclude takes gitignore-style globs",
+                    Some(pat.span()),
+                )
+            })?;
             c.excludes.push(pat.get_ref().clone());
         }
         if let Some(d) = raw.default_excludes {
@@ -191,13 +202,22 @@ impl Config {
         }
         if let Some(m) = &raw.max_file_size {
             if *m.get_ref() <= 0 {
-                return Err(invalid("max-file-size must be a positive number of bytes".into(), "for example max-file-size = 1048576", Some(m.span())));
+                return Err(invalid(
+                    "max-file-size must be a positive number of bytes".into(),
+                    "for example max-file-size = 1048576",
+                    Some(m.span()),
+                ));
             }
             c.max_file_size = *m.get_ref() as u64;
         }
         for (pat, ids) in &raw.per_file_ignores {
-            let glob = Glob::new(pat.get_ref())
-                .map_err(|e| invalid(format!("bad glob `{}`: {e}", pat.get_ref()), "keys of [per-file-ignores] are globs like \"tests/**\"", Some(pat.span())))?;
+            let glob = Glob::new(pat.get_ref()).map_err(|e| {
+                invalid(
+                    format!("bad glob `{}`: {e}", pat.get_ref()),
+                    "keys of [per-file-ignores] are globs like \"tests/**\"",
+                    Some(pat.span()),
+                )
+            })?;
             let set = GlobSetBuilder::new()
                 .add(glob)
                 .build()
@@ -219,7 +239,10 @@ impl Config {
     pub fn apply_cli(&mut self, select: &[String], ignore: &[String]) -> Result<(), String> {
         for id in select.iter().chain(ignore) {
             if !rules::is_known(id) {
-                return Err(format!("unknown rule `{id}` (known rules: {})", known_ids()));
+                return Err(format!(
+                    "unknown rule `{id}` (known rules: {})",
+                    known_ids()
+                ));
             }
         }
         if !select.is_empty() {
@@ -252,13 +275,21 @@ impl Config {
     pub fn digest(&self) -> String {
         format!(
             "{:?}|{:?}|{:?}|{:?}|{}",
-            self.enabled, self.query_functions, self.write_functions, self.severity, self.max_file_size
+            self.enabled,
+            self.query_functions,
+            self.write_functions,
+            self.severity,
+            self.max_file_size
         )
     }
 }
 
 fn known_ids() -> String {
-    rules::all_meta().iter().map(|m| m.id.as_str()).collect::<Vec<_>>().join(", ")
+    rules::all_meta()
+        .iter()
+        .map(|m| m.id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -267,9 +298,17 @@ mod tests {
 
     #[test]
     fn unknown_key_points_at_its_line() {
-        let err = Config::from_str("select = [\"select-star\"]\nfrobnicate = 1\n", "n1lint.toml").unwrap_err();
+        let err = Config::from_str(
+            "select = [\"select-star\"]\nfrobnicate = 1\n",
+            "n1lint.toml",
+        )
+        .unwrap_err();
         match err {
-            ConfigError::Invalid { span: Some(span), message, .. } => {
+            ConfigError::Invalid {
+                span: Some(span),
+                message,
+                ..
+            } => {
                 assert!(message.contains("frobnicate"), "{message}");
                 assert_eq!(span.offset(), 25);
             }
@@ -285,7 +324,11 @@ mod tests {
 
     #[test]
     fn per_file_ignores_match_globs() {
-        let c = Config::from_str("[per-file-ignores]\n\"tests/**\" = [\"select-star\"]\n", "x").unwrap();
+        let c = Config::from_str(
+            "[per-file-ignores]\n\"tests/**\" = [\"select-star\"]\n",
+            "x",
+        )
+        .unwrap();
         assert!(c.ignored_for("tests/a/b.py", "select-star"));
         assert!(!c.ignored_for("src/b.py", "select-star"));
     }

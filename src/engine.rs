@@ -118,7 +118,11 @@ fn read_and_extract(c: &Candidate, config: &Config, limits: &Limits) -> Outcome 
             Outcome::Facts(Box::new(f))
         }
         Ok(Err(e)) => Outcome::Skipped(e.to_string()),
-        Err(p) => Outcome::Internal(format!("the {} extractor panicked: {}", c.lang, panic_text(&p))),
+        Err(p) => Outcome::Internal(format!(
+            "the {} extractor panicked: {}",
+            c.lang,
+            panic_text(&p)
+        )),
     }
 }
 
@@ -152,10 +156,13 @@ fn shift_facts(f: &mut FileFacts, by: u32) {
         shift(&mut c.span);
         shift(&mut c.body);
     });
-    f.exits.iter_mut().chain(f.error_spans.iter_mut()).for_each(|e| {
-        e.0 += by;
-        e.1 += by;
-    });
+    f.exits
+        .iter_mut()
+        .chain(f.error_spans.iter_mut())
+        .for_each(|e| {
+            e.0 += by;
+            e.1 += by;
+        });
 }
 
 pub fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
@@ -170,7 +177,8 @@ pub fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
 
 pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
     let start = Instant::now();
-    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let walked = walk::walk(
         opts.paths,
         &WalkOptions {
@@ -187,9 +195,10 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
         analysis.skipped.push((display_path(p, &cwd), why.clone()));
     }
     for p in &walked.unknown_explicit {
-        analysis
-            .skipped
-            .push((display_path(p, &cwd), "not a JavaScript, TypeScript, Python or Ruby file".into()));
+        analysis.skipped.push((
+            display_path(p, &cwd),
+            "not a JavaScript, TypeScript, Python or Ruby file".into(),
+        ));
     }
 
     // Pass 1: read, parse, extract (in parallel); trees are dropped inside.
@@ -199,8 +208,14 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
         .map(|c| {
             let t = Instant::now();
             let o = read_and_extract(&c, opts.config, &opts.limits);
-            if t.elapsed() > Duration::from_millis(150) && std::env::var_os("N1LINT_TIMINGS").is_some() {
-                eprintln!("timing: slow file {} {:.2} s", c.path.display(), t.elapsed().as_secs_f64());
+            if t.elapsed() > Duration::from_millis(150)
+                && std::env::var_os("N1LINT_TIMINGS").is_some()
+            {
+                eprintln!(
+                    "timing: slow file {} {:.2} s",
+                    c.path.display(),
+                    t.elapsed().as_secs_f64()
+                );
             }
             (c, o)
         })
@@ -208,7 +223,10 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
 
     let timings = std::env::var_os("N1LINT_TIMINGS").is_some();
     if timings {
-        eprintln!("timing: walk+parse+extract {:.2} s", start.elapsed().as_secs_f64());
+        eprintln!(
+            "timing: walk+parse+extract {:.2} s",
+            start.elapsed().as_secs_f64()
+        );
     }
     let mut files: Vec<(String, FileFacts)> = Vec::with_capacity(outcomes.len());
     for (c, o) in outcomes {
@@ -226,7 +244,9 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
             Outcome::Skipped(why) => analysis.skipped.push((path, why)),
             Outcome::Internal(why) => {
                 analysis.internal_errors.push(format!("{path}: {why}"));
-                analysis.skipped.push((path, format!("internal error: {why}")));
+                analysis
+                    .skipped
+                    .push((path, format!("internal error: {why}")));
             }
         }
     }
@@ -252,13 +272,20 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
         analysis.internal_errors.extend(errors);
     }
     analysis.findings.sort_by(|a, b| {
-        (&a.path, a.finding.span.line, a.finding.span.col, a.finding.rule, &a.finding.message).cmp(&(
-            &b.path,
-            b.finding.span.line,
-            b.finding.span.col,
-            b.finding.rule,
-            &b.finding.message,
-        ))
+        (
+            &a.path,
+            a.finding.span.line,
+            a.finding.span.col,
+            a.finding.rule,
+            &a.finding.message,
+        )
+            .cmp(&(
+                &b.path,
+                b.finding.span.line,
+                b.finding.span.col,
+                b.finding.rule,
+                &b.finding.message,
+            ))
     });
     analysis.skipped.sort();
     analysis.scanned.sort_by(|a, b| a.path.cmp(&b.path));
@@ -290,7 +317,9 @@ fn check_file(
         if !config.enabled.contains(id) || config.ignored_for(path, id) {
             continue;
         }
-        let Some(meta) = rules::meta(id) else { continue };
+        let Some(meta) = rules::meta(id) else {
+            continue;
+        };
         if !meta.applies_to(f.lang) {
             continue;
         }
@@ -303,13 +332,24 @@ fn check_file(
     let mut sups = suppress::parse(&f.comments);
     raw.retain(|x| !suppress::apply(&mut sups, x.rule, x.span.line));
     // Suppressions that name an unknown rule or suppress nothing.
-    if config.enabled.contains(&"unused-suppression") && !config.ignored_for(path, "unused-suppression") {
+    if config.enabled.contains(&"unused-suppression")
+        && !config.ignored_for(path, "unused-suppression")
+    {
         for s in &sups {
             for (i, r) in s.rules.iter().enumerate() {
                 let (message, label) = if !rules::is_known(r) {
-                    (format!("suppression names an unknown rule `{r}`"), "unknown rule")
-                } else if !s.used[i] && config.enabled.iter().any(|e| e == r) && !config.ignored_for(path, r) {
-                    (format!("suppression of `{r}` suppresses nothing"), "unused suppression")
+                    (
+                        format!("suppression names an unknown rule `{r}`"),
+                        "unknown rule",
+                    )
+                } else if !s.used[i]
+                    && config.enabled.iter().any(|e| e == r)
+                    && !config.ignored_for(path, r)
+                {
+                    (
+                        format!("suppression of `{r}` suppresses nothing"),
+                        "unused suppression",
+                    )
                 } else {
                     continue;
                 };
@@ -340,7 +380,12 @@ fn check_file(
             .map(|(i, _)| i as u32);
         let mut scope = f.scope_path(func);
         if scope.is_empty() {
-            if let Some(c) = f.classes.iter().filter(|c| c.span.contains(&x.span)).min_by_key(|c| c.span.len()) {
+            if let Some(c) = f
+                .classes
+                .iter()
+                .filter(|c| c.span.contains(&x.span))
+                .min_by_key(|c| c.span.len())
+            {
                 scope = c.name.clone();
             }
         }
@@ -379,7 +424,10 @@ pub fn stats_text(a: &Analysis) -> String {
         group(total_lines)
     ));
     for (lang, (n, lines)) in &by_lang {
-        out.push_str(&format!("    {lang:<11} {n:>7} files {:>12} lines\n", group(*lines)));
+        out.push_str(&format!(
+            "    {lang:<11} {n:>7} files {:>12} lines\n",
+            group(*lines)
+        ));
     }
     out.push_str(&format!("  files with parse errors: {parse_errors}\n"));
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();

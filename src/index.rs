@@ -73,11 +73,15 @@ fn stem(path: &str) -> String {
 }
 
 fn imports_any(f: &FileFacts, needles: &[&str]) -> bool {
-    f.imports.iter().any(|i| needles.iter().any(|n| i.source.contains(n)))
+    f.imports
+        .iter()
+        .any(|i| needles.iter().any(|n| i.source.contains(n)))
         || f.calls.iter().any(|c| {
             c.path.len() == 1
                 && (c.root() == "require")
-                && c.args.first().is_some_and(|a| needles.iter().any(|n| a.text.contains(n)))
+                && c.args
+                    .first()
+                    .is_some_and(|a| needles.iter().any(|n| a.text.contains(n)))
         })
 }
 
@@ -93,7 +97,10 @@ impl ProjectIndex {
             ix.by_path.insert(path.to_string(), i as u32);
             ix.by_stem.entry(stem(path)).or_default().push(i as u32);
             for (ci, c) in f.classes.iter().enumerate() {
-                ix.classes.entry(c.name.clone()).or_default().push((i as u32, ci as Idx));
+                ix.classes
+                    .entry(c.name.clone())
+                    .or_default()
+                    .push((i as u32, ci as Idx));
             }
         }
         ix.find_models(files);
@@ -103,7 +110,10 @@ impl ProjectIndex {
     }
 
     fn add_model(&mut self, family: &str, name: &str) -> bool {
-        self.models.entry(family.to_string()).or_default().insert(name.to_string())
+        self.models
+            .entry(family.to_string())
+            .or_default()
+            .insert(name.to_string())
     }
 
     fn find_models(&mut self, files: &[(&str, &FileFacts)]) {
@@ -130,7 +140,10 @@ impl ProjectIndex {
                 }
                 Lang::Ruby => {
                     for c in &f.classes {
-                        if c.superclasses.iter().any(|s| s == "ApplicationRecord" || s == "ActiveRecord::Base") {
+                        if c.superclasses
+                            .iter()
+                            .any(|s| s == "ApplicationRecord" || s == "ActiveRecord::Base")
+                        {
                             self.add_model("activerecord", &c.name);
                         }
                     }
@@ -138,7 +151,11 @@ impl ProjectIndex {
                 _ => {
                     let sequelize = imports_any(f, &["sequelize"]);
                     for c in &f.classes {
-                        if sequelize && c.superclasses.iter().any(|s| s == "Model" || s.ends_with(".Model")) {
+                        if sequelize
+                            && c.superclasses
+                                .iter()
+                                .any(|s| s == "Model" || s.ends_with(".Model"))
+                        {
                             self.add_model("jsmodel", &c.name);
                         }
                     }
@@ -146,9 +163,21 @@ impl ProjectIndex {
                         let Some(ci) = a.value_call else { continue };
                         let call = &f.calls[ci as usize];
                         let m = call.method();
-                        let is_model = (m == "define" && call.path.len() == 2 && call.args.first().is_some_and(|x| x.kind == crate::facts::ArgKind::String))
-                            || (m == "model" && (call.path.len() == 1 || call.root() == "mongoose" || call.root() == "connection" || call.root() == "db")
-                                && call.args.first().is_some_and(|x| x.kind == crate::facts::ArgKind::String));
+                        let is_model = (m == "define"
+                            && call.path.len() == 2
+                            && call
+                                .args
+                                .first()
+                                .is_some_and(|x| x.kind == crate::facts::ArgKind::String))
+                            || (m == "model"
+                                && (call.path.len() == 1
+                                    || call.root() == "mongoose"
+                                    || call.root() == "connection"
+                                    || call.root() == "db")
+                                && call
+                                    .args
+                                    .first()
+                                    .is_some_and(|x| x.kind == crate::facts::ArgKind::String));
                         if is_model {
                             if let Some(t) = a.targets.first() {
                                 let name = last_seg(t).to_string();
@@ -190,7 +219,9 @@ impl ProjectIndex {
             match f.lang {
                 Lang::Python => {
                     for a in &f.assigns {
-                        let (Some(ci), Some(cls)) = (a.value_call, a.class) else { continue };
+                        let (Some(ci), Some(cls)) = (a.value_call, a.class) else {
+                            continue;
+                        };
                         let model = &f.classes[cls as usize].name;
                         let call = &f.calls[ci as usize];
                         let kind = call.method();
@@ -200,16 +231,31 @@ impl ProjectIndex {
                             "ManyToManyField" | "ParentalManyToManyField" => (true, true),
                             _ => continue,
                         };
-                        let Some(attr) = a.targets.first() else { continue };
+                        let Some(attr) = a.targets.first() else {
+                            continue;
+                        };
                         let target = call
                             .args
                             .iter()
                             .find(|x| x.keyword.is_none() || x.keyword.as_deref() == Some("to"))
                             .map(|x| last_seg(x.text.trim_matches(['"', '\''])).to_string())
                             .unwrap_or_default();
-                        let target = if target == "self" { model.clone() } else { target };
-                        rels.push((model.clone(), attr.clone(), Relation { to_many: fwd_many, target: target.clone() }));
-                        let related = call.keyword("related_name").map(|x| x.text.trim_matches(['"', '\'']).to_string());
+                        let target = if target == "self" {
+                            model.clone()
+                        } else {
+                            target
+                        };
+                        rels.push((
+                            model.clone(),
+                            attr.clone(),
+                            Relation {
+                                to_many: fwd_many,
+                                target: target.clone(),
+                            },
+                        ));
+                        let related = call
+                            .keyword("related_name")
+                            .map(|x| x.text.trim_matches(['"', '\'']).to_string());
                         let reverse = match related {
                             Some(r) if r.starts_with('+') => None,
                             Some(r) => Some(r),
@@ -217,7 +263,14 @@ impl ProjectIndex {
                             None => Some(model.to_lowercase()),
                         };
                         if let Some(r) = reverse {
-                            rels.push((target, r, Relation { to_many: rev_many, target: model.clone() }));
+                            rels.push((
+                                target,
+                                r,
+                                Relation {
+                                    to_many: rev_many,
+                                    target: model.clone(),
+                                },
+                            ));
                         }
                     }
                 }
@@ -233,7 +286,11 @@ impl ProjectIndex {
                             _ => continue,
                         };
                         let Some(a) = c.args.first() else { continue };
-                        let attr = a.text.trim_start_matches(':').trim_matches(['"', '\'']).to_string();
+                        let attr = a
+                            .text
+                            .trim_start_matches(':')
+                            .trim_matches(['"', '\''])
+                            .to_string();
                         let model = f.classes[cls as usize].name.clone();
                         let target = c
                             .keyword("class_name")
@@ -246,7 +303,10 @@ impl ProjectIndex {
             }
         }
         for (model, attr, rel) in rels {
-            let e = self.relation_names.entry(attr.clone()).or_insert(rel.to_many);
+            let e = self
+                .relation_names
+                .entry(attr.clone())
+                .or_insert(rel.to_many);
             *e = *e || rel.to_many;
             self.relations.insert((model, attr), rel);
         }
@@ -264,26 +324,52 @@ impl ProjectIndex {
                 None => dotted == *n || dotted.ends_with(&format!(".{n}")),
             })
         };
-        let api = apis::all().iter().find(|a| a.language == if lang == Lang::Python { "python" } else if lang == Lang::Ruby { "ruby" } else { "ecma" })?;
+        let api = apis::all().iter().find(|a| {
+            a.language
+                == if lang == Lang::Python {
+                    "python"
+                } else if lang == Lang::Ruby {
+                    "ruby"
+                } else {
+                    "ecma"
+                }
+        })?;
         if configured(&self.write_functions) {
-            return Some(DbOp { api, op: call.method().to_string(), write: true, bulk: false });
+            return Some(DbOp {
+                api,
+                op: call.method().to_string(),
+                write: true,
+                bulk: false,
+            });
         }
         if configured(&self.query_functions) {
-            return Some(DbOp { api, op: call.method().to_string(), write: false, bulk: false });
+            return Some(DbOp {
+                api,
+                op: call.method().to_string(),
+                write: false,
+                bulk: false,
+            });
         }
         None
     }
 
     /// The project function a call runs, best effort: same file, `this.`/`self.` methods,
     /// imported names, Ruby and Python class constants.
-    pub fn resolve(&self, files: &[(&str, &FileFacts)], file: u32, call: &Call) -> Option<(u32, Idx)> {
+    pub fn resolve(
+        &self,
+        files: &[(&str, &FileFacts)],
+        file: u32,
+        call: &Call,
+    ) -> Option<(u32, Idx)> {
         let f = files[file as usize].1;
         let name = call.method();
         let by_name = |fi: u32, class: Option<Idx>| -> Option<(u32, Idx)> {
             let ff = files[fi as usize].1;
             ff.functions
                 .iter()
-                .position(|x| x.name == name && (class.is_none() || x.class == class) && x.arg_of.is_none())
+                .position(|x| {
+                    x.name == name && (class.is_none() || x.class == class) && x.arg_of.is_none()
+                })
                 .map(|i| (fi, i as Idx))
         };
         match call.path.len() {
@@ -291,16 +377,26 @@ impl ProjectIndex {
                 // A plain call: a top-level function of this file, a method of the same class
                 // (Ruby, Python), or an imported name.
                 if let Some(x) = f.functions.iter().position(|x| {
-                    x.name == name && x.arg_of.is_none() && (x.class.is_none() || x.class == call.class)
+                    x.name == name
+                        && x.arg_of.is_none()
+                        && (x.class.is_none() || x.class == call.class)
                 }) {
                     return Some((file, x as Idx));
                 }
                 let imp = f.imports.iter().find(|i| i.local == name)?;
-                let target = if imp.imported == "default" || imp.imported == "*" { name } else { imp.imported.as_str() };
+                let target = if imp.imported == "default" || imp.imported == "*" {
+                    name
+                } else {
+                    imp.imported.as_str()
+                };
                 let src_stem = imp.source.rsplit(['/', '.']).find(|s| !s.is_empty())?;
                 for &fi in self.by_stem.get(src_stem)? {
                     let ff = files[fi as usize].1;
-                    if let Some(x) = ff.functions.iter().position(|x| x.name == target && x.arg_of.is_none()) {
+                    if let Some(x) = ff
+                        .functions
+                        .iter()
+                        .position(|x| x.name == target && x.arg_of.is_none())
+                    {
                         return Some((fi, x as Idx));
                     }
                 }
@@ -321,7 +417,10 @@ impl ProjectIndex {
                     return None;
                 }
                 // A namespace import: `repo.loadUser()` with `import * as repo from './repo'`.
-                let imp = f.imports.iter().find(|i| i.local == root && i.imported == "*")?;
+                let imp = f
+                    .imports
+                    .iter()
+                    .find(|i| i.local == root && i.imported == "*")?;
                 let src_stem = imp.source.rsplit(['/', '.']).find(|s| !s.is_empty())?;
                 for &fi in self.by_stem.get(src_stem)? {
                     if let Some(r) = by_name(fi, None) {
@@ -338,8 +437,12 @@ impl ProjectIndex {
         // Depth 1: functions that run a query themselves.
         for (fi, (path, f)) in files.iter().enumerate() {
             for call in &f.calls {
-                let Some(func) = innermost_named(f, call) else { continue };
-                let Some(op) = self.db_op(f.lang, call) else { continue };
+                let Some(func) = innermost_named(f, call) else {
+                    continue;
+                };
+                let Some(op) = self.db_op(f.lang, call) else {
+                    continue;
+                };
                 let key = (fi as u32, func);
                 let entry = self.helpers.get(&key);
                 // Prefer recording a read (n-plus-one) over a write when both are present.
@@ -363,11 +466,15 @@ impl ProjectIndex {
             let mut new = Vec::new();
             for (fi, (path, f)) in files.iter().enumerate() {
                 for call in &f.calls {
-                    let Some(func) = innermost_named(f, call) else { continue };
+                    let Some(func) = innermost_named(f, call) else {
+                        continue;
+                    };
                     if self.helpers.contains_key(&(fi as u32, func)) {
                         continue;
                     }
-                    let Some(target) = self.resolve(files, fi as u32, call) else { continue };
+                    let Some(target) = self.resolve(files, fi as u32, call) else {
+                        continue;
+                    };
                     if target == (fi as u32, func) {
                         continue;
                     }
@@ -434,7 +541,9 @@ pub fn singular_camel(attr: &str) -> String {
     base.split('_')
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }

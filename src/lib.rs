@@ -39,7 +39,11 @@ where
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
+            let code = if e.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            };
             let _ = e.print();
             return code;
         }
@@ -91,9 +95,11 @@ fn run(cli: Cli) -> miette::Result<u8> {
         }
         Some(Command::DumpTree { file }) => {
             let lang = lang::Lang::from_path(file).ok_or_else(|| error("unknown file type"))?;
-            let text = std::fs::read_to_string(file).map_err(|e| error(format!("{}: {e}", file.display())))?;
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| error(format!("{}: {e}", file.display())))?;
             let mut p = tree_sitter::Parser::new();
-            p.set_language(&lang.grammar()).map_err(|e| error(e.to_string()))?;
+            p.set_language(&lang.grammar())
+                .map_err(|e| error(e.to_string()))?;
             let tree = p.parse(&text, None).ok_or_else(|| error("no tree"))?;
             print_stdout(&format!("{}\n", tree.root_node().to_sexp()))?;
             return Ok(EXIT_CLEAN);
@@ -101,7 +107,8 @@ fn run(cli: Cli) -> miette::Result<u8> {
         None => {}
     }
 
-    let cwd = std::env::current_dir().map_err(|e| error(format!("cannot read the current directory: {e}")))?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| error(format!("cannot read the current directory: {e}")))?;
     let mut config = match &cli.config {
         Some(p) => {
             if !p.is_file() {
@@ -119,7 +126,11 @@ fn run(cli: Cli) -> miette::Result<u8> {
         config.default_excludes = false;
     }
 
-    let paths: Vec<PathBuf> = if cli.paths.is_empty() { vec![PathBuf::from(".")] } else { cli.paths.clone() };
+    let paths: Vec<PathBuf> = if cli.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        cli.paths.clone()
+    };
     // Inputs named on the command line must be readable (a broken link, a file without
     // read permission): a run that silently checks nothing would pass CI.
     for p in &paths {
@@ -138,7 +149,14 @@ fn run(cli: Cli) -> miette::Result<u8> {
             Err(e) => return Err(error(format!("{}: cannot read: {e}", p.display()))),
         }
     }
-    let threads = cli.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
+    let threads = cli
+        .jobs
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -193,7 +211,10 @@ fn run(cli: Cli) -> miette::Result<u8> {
 /// `n1lint rules`.
 pub fn rules_table() -> String {
     let metas = rules::all_meta();
-    let mut out = format!("{:<20} {:<8} {:<36} {}\n", "RULE", "SEVERITY", "LANGUAGES", "SUMMARY");
+    let mut out = format!(
+        "{:<20} {:<8} {:<36} {}\n",
+        "RULE", "SEVERITY", "LANGUAGES", "SUMMARY"
+    );
     for m in metas {
         out.push_str(&format!(
             "{:<20} {:<8} {:<36} {}\n",

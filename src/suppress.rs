@@ -19,7 +19,9 @@ pub fn parse(comments: &[Comment]) -> Vec<Suppression> {
     for c in comments {
         let text = c.text.as_str();
         for (marker, file_wide) in [("n1lint-ignore-file:", true), ("n1lint-ignore:", false)] {
-            let Some(pos) = text.find(marker) else { continue };
+            let Some(pos) = text.find(marker) else {
+                continue;
+            };
             let rest = &text[pos + marker.len()..];
             let rest = rest.split("--").next().unwrap_or("");
             let rest = rest.trim_end_matches(['*', '/', '>', '-']).trim_end();

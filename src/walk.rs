@@ -98,7 +98,9 @@ fn walk_dir(dir: &Path, opts: &WalkOptions, result: &mut WalkResult) -> Result<(
         ob.add(&format!("!{pat}"))
             .map_err(|e| format!("bad exclude pattern `{pat}`: {e}"))?;
     }
-    let overrides = ob.build().map_err(|e| format!("bad exclude patterns: {e}"))?;
+    let overrides = ob
+        .build()
+        .map_err(|e| format!("bad exclude patterns: {e}"))?;
     let mut wb = WalkBuilder::new(dir);
     wb.hidden(true)
         .follow_links(false)
@@ -122,11 +124,14 @@ fn walk_dir(dir: &Path, opts: &WalkOptions, result: &mut WalkResult) -> Result<(
                     let is_file = e.file_type().map(|t| t.is_file()).unwrap_or(false);
                     if is_file {
                         if let Some(lang) = Lang::from_path(e.path()) {
-                            files.lock().unwrap_or_else(|p| p.into_inner()).push(Candidate {
-                                path: e.into_path(),
-                                lang,
-                                explicit: false,
-                            });
+                            files
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .push(Candidate {
+                                    path: e.into_path(),
+                                    lang,
+                                    explicit: false,
+                                });
                         }
                     }
                 }
@@ -141,8 +146,12 @@ fn walk_dir(dir: &Path, opts: &WalkOptions, result: &mut WalkResult) -> Result<(
             WalkState::Continue
         })
     });
-    result.files.extend(files.into_inner().unwrap_or_else(|p| p.into_inner()));
-    result.notes.extend(notes.into_inner().unwrap_or_else(|p| p.into_inner()));
+    result
+        .files
+        .extend(files.into_inner().unwrap_or_else(|p| p.into_inner()));
+    result
+        .notes
+        .extend(notes.into_inner().unwrap_or_else(|p| p.into_inner()));
     Ok(())
 }
 

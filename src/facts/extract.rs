@@ -194,7 +194,13 @@ pub fn extract(lang: Lang, src: &str, limits: &Limits) -> Result<FileFacts, Extr
         let bytes = src.as_bytes();
         let options = ParseOptions::new().progress_callback(&mut progress);
         let tree = parser.parse_with_options(
-            &mut |offset, _| if offset < bytes.len() { &bytes[offset..] } else { &[][..] },
+            &mut |offset, _| {
+                if offset < bytes.len() {
+                    &bytes[offset..]
+                } else {
+                    &[][..]
+                }
+            },
             None,
             Some(options),
         );
@@ -283,22 +289,81 @@ fn short(src: &str, n: Node) -> String {
 /// Methods whose function-literal argument runs once per element (JS) or whose block does
 /// (Ruby).
 const ECMA_ITERATORS: &[&str] = &[
-    "forEach", "map", "flatMap", "filter", "reduce", "reduceRight", "some", "every", "find",
-    "findIndex", "findLast", "findLastIndex", "sort", "mapSeries", "eachSeries", "each",
+    "forEach",
+    "map",
+    "flatMap",
+    "filter",
+    "reduce",
+    "reduceRight",
+    "some",
+    "every",
+    "find",
+    "findIndex",
+    "findLast",
+    "findLastIndex",
+    "sort",
+    "mapSeries",
+    "eachSeries",
+    "each",
 ];
 const RUBY_ITERATORS: &[&str] = &[
-    "each", "map", "collect", "flat_map", "collect_concat", "select", "filter", "reject",
-    "each_with_index", "each_with_object", "inject", "reduce", "times", "find_each",
-    "in_batches", "find_in_batches", "each_slice", "each_cons", "filter_map", "sum", "group_by",
-    "partition", "sort_by", "min_by", "max_by", "index_by", "each_pair", "each_value",
-    "each_key", "upto", "downto", "step", "any?", "all?", "none?", "count", "find", "detect",
-    "each_entry", "map!", "select!", "reject!", "to_h",
+    "each",
+    "map",
+    "collect",
+    "flat_map",
+    "collect_concat",
+    "select",
+    "filter",
+    "reject",
+    "each_with_index",
+    "each_with_object",
+    "inject",
+    "reduce",
+    "times",
+    "find_each",
+    "in_batches",
+    "find_in_batches",
+    "each_slice",
+    "each_cons",
+    "filter_map",
+    "sum",
+    "group_by",
+    "partition",
+    "sort_by",
+    "min_by",
+    "max_by",
+    "index_by",
+    "each_pair",
+    "each_value",
+    "each_key",
+    "upto",
+    "downto",
+    "step",
+    "any?",
+    "all?",
+    "none?",
+    "count",
+    "find",
+    "detect",
+    "each_entry",
+    "map!",
+    "select!",
+    "reject!",
+    "to_h",
 ];
 /// Callees whose function-literal argument runs right away (so a call inside it runs where
 /// the outer call runs).
 const ECMA_INLINE_CALLBACKS: &[&str] = &[
-    "then", "catch", "finally", "$transaction", "transaction", "withTransaction", "all",
-    "allSettled", "race", "any",
+    "then",
+    "catch",
+    "finally",
+    "$transaction",
+    "transaction",
+    "withTransaction",
+    "all",
+    "allSettled",
+    "race",
+    "any",
 ];
 
 struct Builder<'a> {
@@ -388,7 +453,10 @@ impl<'a> Builder<'a> {
                 Cap::Loop => self.loop_stmt(n),
                 Cap::Str => self.string(n),
                 Cap::Comment => self.comment(n),
-                Cap::Error => self.f.error_spans.push((n.start_byte() as u32, n.end_byte() as u32)),
+                Cap::Error => self
+                    .f
+                    .error_spans
+                    .push((n.start_byte() as u32, n.end_byte() as u32)),
                 Cap::Assign => self.assign(n),
                 Cap::Import => self.import(n),
                 Cap::Member => self.member(n),
@@ -441,7 +509,10 @@ impl<'a> Builder<'a> {
                 if let Some(bp) = b.child_by_field_name("parameters") {
                     collect_identifiers(bp, self.src, &mut params, 8);
                 }
-                let body = b.child_by_field_name("body").map(|x| self.lines.node(x)).unwrap_or_else(|| self.lines.node(b));
+                let body = b
+                    .child_by_field_name("body")
+                    .map(|x| self.lines.node(x))
+                    .unwrap_or_else(|| self.lines.node(b));
                 args.push(Arg {
                     keyword: None,
                     kind: ArgKind::Function,
@@ -463,7 +534,9 @@ impl<'a> Builder<'a> {
         let recv = if has_block {
             let r = match self.lang {
                 Lang::Ruby => n.child_by_field_name("receiver"),
-                _ => n.child_by_field_name("function").and_then(|f| f.child_by_field_name("object")),
+                _ => n
+                    .child_by_field_name("function")
+                    .and_then(|f| f.child_by_field_name("object")),
             };
             r.map(|r| short(self.src, r))
         } else {
@@ -508,18 +581,26 @@ impl<'a> Builder<'a> {
             }
             match n.kind() {
                 "member_expression" => {
-                    let prop = n.child_by_field_name("property").map(|p| text(self.src, p)).unwrap_or("");
+                    let prop = n
+                        .child_by_field_name("property")
+                        .map(|p| text(self.src, p))
+                        .unwrap_or("");
                     rev.push(seg(prop, false));
                     cur = n.child_by_field_name("object");
                 }
                 "attribute" => {
-                    let prop = n.child_by_field_name("attribute").map(|p| text(self.src, p)).unwrap_or("");
+                    let prop = n
+                        .child_by_field_name("attribute")
+                        .map(|p| text(self.src, p))
+                        .unwrap_or("");
                     rev.push(seg(prop, false));
                     cur = n.child_by_field_name("object");
                 }
                 "subscript_expression" | "subscript" => {
                     rev.push(seg("[]", false));
-                    cur = n.child_by_field_name("object").or_else(|| n.child_by_field_name("value"));
+                    cur = n
+                        .child_by_field_name("object")
+                        .or_else(|| n.child_by_field_name("value"));
                 }
                 "call_expression" | "call" => {
                     // A call in the chain: mark the segment it produced as called.
@@ -527,33 +608,36 @@ impl<'a> Builder<'a> {
                         .child_by_field_name("arguments")
                         .map(|a| {
                             let mut c = a.walk();
-                            a.named_children(&mut c).take(4).map(|x| short(self.src, x)).collect()
+                            a.named_children(&mut c)
+                                .take(4)
+                                .map(|x| short(self.src, x))
+                                .collect()
                         })
                         .unwrap_or_default();
-                    let inner = n.child_by_field_name("function");
-                    let before = rev.len();
-                    match inner {
+                    match n.child_by_field_name("function") {
                         Some(f) => {
-                            cur = Some(f);
-                            // The segment for `f` is pushed on the next turn; remember to mark it.
                             let mut sub = Vec::new();
                             self.path_of_head(f, &mut sub);
-                            if let Some(s) = sub.first() {
-                                let mut s = s.clone();
-                                s.called = true;
-                                s.args = args;
-                                rev.push(s);
-                            }
-                            cur = next_object(f);
-                            if rev.len() == before {
-                                cur = None;
+                            match sub.first() {
+                                Some(s) => {
+                                    let mut s = s.clone();
+                                    s.called = true;
+                                    s.args = args;
+                                    rev.push(s);
+                                    cur = next_object(f);
+                                }
+                                None => cur = None,
                             }
                         }
                         None => cur = None,
                     }
                 }
-                "await_expression" | "await" | "parenthesized_expression" | "non_null_expression"
-                | "as_expression" | "satisfies_expression" => {
+                "await_expression"
+                | "await"
+                | "parenthesized_expression"
+                | "non_null_expression"
+                | "as_expression"
+                | "satisfies_expression" => {
                     cur = n.named_child(0);
                 }
                 "new_expression" => {
@@ -568,14 +652,23 @@ impl<'a> Builder<'a> {
                     rev.push(seg(text(self.src, n), false));
                     cur = None;
                 }
-                "identifier" | "property_identifier" | "shorthand_property_identifier"
-                | "constant" | "type_identifier" | "super" | "instance_variable" => {
+                "identifier"
+                | "property_identifier"
+                | "shorthand_property_identifier"
+                | "constant"
+                | "type_identifier"
+                | "super"
+                | "instance_variable" => {
                     rev.push(seg(text(self.src, n), false));
                     cur = None;
                 }
                 _ => {
                     let t = text(self.src, n);
-                    let name = if t.len() > 40 || t.contains('\n') { "…" } else { t };
+                    let name = if t.len() > 40 || t.contains('\n') {
+                        "…"
+                    } else {
+                        t
+                    };
                     rev.push(seg(name, false));
                     cur = None;
                 }
@@ -589,7 +682,9 @@ impl<'a> Builder<'a> {
     fn path_of_head(&self, n: Node, out: &mut Vec<Seg>) {
         let name = match n.kind() {
             "member_expression" => n.child_by_field_name("property").map(|p| text(self.src, p)),
-            "attribute" => n.child_by_field_name("attribute").map(|p| text(self.src, p)),
+            "attribute" => n
+                .child_by_field_name("attribute")
+                .map(|p| text(self.src, p)),
             "identifier" | "property_identifier" | "this" | "super" => Some(text(self.src, n)),
             "subscript_expression" | "subscript" => Some("[]"),
             _ => None,
@@ -616,15 +711,22 @@ impl<'a> Builder<'a> {
             }
             match c.kind() {
                 "call" => {
-                    let method = c.child_by_field_name("method").map(|m| text(self.src, m)).unwrap_or("call");
+                    let method = c
+                        .child_by_field_name("method")
+                        .map(|m| text(self.src, m))
+                        .unwrap_or("call");
                     let args: Vec<String> = c
                         .child_by_field_name("arguments")
                         .map(|a| {
                             let mut w = a.walk();
-                            a.named_children(&mut w).take(4).map(|x| short(self.src, x)).collect()
+                            a.named_children(&mut w)
+                                .take(4)
+                                .map(|x| short(self.src, x))
+                                .collect()
                         })
                         .unwrap_or_default();
-                    let called = c.child_by_field_name("arguments").is_some() || c.child_by_field_name("block").is_some();
+                    let called = c.child_by_field_name("arguments").is_some()
+                        || c.child_by_field_name("block").is_some();
                     let mut s = seg(method, called);
                     s.args = args;
                     rev.push(s);
@@ -642,7 +744,11 @@ impl<'a> Builder<'a> {
                 }
                 _ => {
                     let t = text(self.src, c);
-                    let name = if t.len() > 40 || t.contains('\n') { "…" } else { t };
+                    let name = if t.len() > 40 || t.contains('\n') {
+                        "…"
+                    } else {
+                        t
+                    };
                     rev.push(seg(name, false));
                     cur = None;
                 }
@@ -660,13 +766,18 @@ impl<'a> Builder<'a> {
             }
             let (keyword, value) = match child.kind() {
                 "keyword_argument" => (
-                    child.child_by_field_name("name").map(|k| text(self.src, k).to_string()),
+                    child
+                        .child_by_field_name("name")
+                        .map(|k| text(self.src, k).to_string()),
                     child.child_by_field_name("value").unwrap_or(child),
                 ),
                 "pair" if self.lang == Lang::Ruby => {
                     // Ruby `key: value` in an argument list.
                     let k = child.child_by_field_name("key").map(|k| {
-                        text(self.src, k).trim_end_matches(':').trim_start_matches(':').to_string()
+                        text(self.src, k)
+                            .trim_end_matches(':')
+                            .trim_start_matches(':')
+                            .to_string()
                     });
                     (k, child.child_by_field_name("value").unwrap_or(child))
                 }
@@ -708,7 +819,9 @@ impl<'a> Builder<'a> {
     fn function(&mut self, n: Node) {
         let src = self.src;
         let name_node = n.child_by_field_name("name");
-        let mut name = name_node.map(|x| text(src, x).to_string()).unwrap_or_default();
+        let mut name = name_node
+            .map(|x| text(src, x).to_string())
+            .unwrap_or_default();
         let mut exported = false;
         let mut parent = n.parent();
         if name.is_empty() {
@@ -716,10 +829,16 @@ impl<'a> Builder<'a> {
             if let Some(p) = parent {
                 match p.kind() {
                     "variable_declarator" => {
-                        name = p.child_by_field_name("name").map(|x| text(src, x).to_string()).unwrap_or_default()
+                        name = p
+                            .child_by_field_name("name")
+                            .map(|x| text(src, x).to_string())
+                            .unwrap_or_default()
                     }
                     "pair" => {
-                        name = p.child_by_field_name("key").map(|x| text(src, x).to_string()).unwrap_or_default()
+                        name = p
+                            .child_by_field_name("key")
+                            .map(|x| text(src, x).to_string())
+                            .unwrap_or_default()
                     }
                     "assignment_expression" | "assignment" => {
                         if let Some(l) = p.child_by_field_name("left") {
@@ -742,14 +861,20 @@ impl<'a> Builder<'a> {
                 exported = true;
                 break;
             }
-            if !matches!(p.kind(), "variable_declarator" | "lexical_declaration" | "variable_declaration") {
+            if !matches!(
+                p.kind(),
+                "variable_declarator" | "lexical_declaration" | "variable_declaration"
+            ) {
                 break;
             }
             parent = p.parent();
             up += 1;
         }
         let is_async = has_child_kind(n, "async");
-        let body = n.child_by_field_name("body").map(|b| self.lines.node(b)).unwrap_or_else(|| self.lines.node(n));
+        let body = n
+            .child_by_field_name("body")
+            .map(|b| self.lines.node(b))
+            .unwrap_or_else(|| self.lines.node(n));
         let mut params = Vec::new();
         let pnode = n
             .child_by_field_name("parameters")
@@ -773,7 +898,11 @@ impl<'a> Builder<'a> {
             }
         }
         let decorators = self.decorators(n);
-        let arg_of = self.fn_arg_of.get(&n.id()).and_then(|cid| self.call_ids.get(cid)).copied();
+        let arg_of = self
+            .fn_arg_of
+            .get(&n.id())
+            .and_then(|cid| self.call_ids.get(cid))
+            .copied();
         self.f.functions.push(Function {
             span: self.lines.node(n),
             name,
@@ -826,7 +955,10 @@ impl<'a> Builder<'a> {
 
     fn class(&mut self, n: Node) {
         let src = self.src;
-        let name = n.child_by_field_name("name").map(|x| text(src, x).to_string()).unwrap_or_default();
+        let name = n
+            .child_by_field_name("name")
+            .map(|x| text(src, x).to_string())
+            .unwrap_or_default();
         let mut superclasses = Vec::new();
         match self.lang {
             Lang::Python => {
@@ -854,7 +986,9 @@ impl<'a> Builder<'a> {
                         let mut c2 = h.walk();
                         for e in h.named_children(&mut c2) {
                             if e.kind() == "extends_clause" {
-                                if let Some(v) = e.child_by_field_name("value").or_else(|| e.named_child(0)) {
+                                if let Some(v) =
+                                    e.child_by_field_name("value").or_else(|| e.named_child(0))
+                                {
                                     superclasses.push(short(src, v));
                                 }
                             } else if e.kind() != "implements_clause" {
@@ -865,7 +999,10 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        let body = n.child_by_field_name("body").map(|b| self.lines.node(b)).unwrap_or_else(|| self.lines.node(n));
+        let body = n
+            .child_by_field_name("body")
+            .map(|b| self.lines.node(b))
+            .unwrap_or_else(|| self.lines.node(n));
         let decorators = self.decorators(n);
         self.f.classes.push(Class {
             span: self.lines.node(n),
@@ -882,9 +1019,10 @@ impl<'a> Builder<'a> {
         let src = self.src;
         let kind = match n.kind() {
             "while_statement" | "do_statement" | "while" | "until" => LoopKind::While,
-            "list_comprehension" | "set_comprehension" | "dictionary_comprehension" | "generator_expression" => {
-                LoopKind::Comprehension
-            }
+            "list_comprehension"
+            | "set_comprehension"
+            | "dictionary_comprehension"
+            | "generator_expression" => LoopKind::Comprehension,
             _ => LoopKind::For,
         };
         let mut iter_node = None;
@@ -895,7 +1033,9 @@ impl<'a> Builder<'a> {
         match kind {
             LoopKind::Comprehension => {
                 let mut c = n.walk();
-                let clause = n.named_children(&mut c).find(|x| x.kind() == "for_in_clause");
+                let clause = n
+                    .named_children(&mut c)
+                    .find(|x| x.kind() == "for_in_clause");
                 if let Some(cl) = clause {
                     iter_node = cl.child_by_field_name("right");
                     if let Some(l) = cl.child_by_field_name("left") {
@@ -905,24 +1045,40 @@ impl<'a> Builder<'a> {
                 } else {
                     header = self.lines.node(n);
                 }
-                body = n.child_by_field_name("body").map(|b| self.lines.node(b)).unwrap_or(header);
+                body = n
+                    .child_by_field_name("body")
+                    .map(|b| self.lines.node(b))
+                    .unwrap_or(header);
             }
             _ => {
                 let b = n.child_by_field_name("body");
-                body = b.map(|b| self.lines.node(b)).unwrap_or_else(|| self.lines.node(n));
+                body = b
+                    .map(|b| self.lines.node(b))
+                    .unwrap_or_else(|| self.lines.node(n));
                 if let Some(b) = b {
-                    self.loop_body_nodes.push((b.id(), self.f.loops.len() as Idx));
+                    self.loop_body_nodes
+                        .push((b.id(), self.f.loops.len() as Idx));
                 }
                 let hend = b.map(|b| b.start_byte()).unwrap_or(n.end_byte());
-                header = self.lines.span(n.start_byte(), trim_end(src, n.start_byte(), hend));
+                header = self
+                    .lines
+                    .span(n.start_byte(), trim_end(src, n.start_byte(), hend));
                 iter_node = n
                     .child_by_field_name("right")
                     .or_else(|| n.child_by_field_name("value"))
-                    .map(|v| if v.kind() == "in" { v.named_child(0).unwrap_or(v) } else { v });
+                    .map(|v| {
+                        if v.kind() == "in" {
+                            v.named_child(0).unwrap_or(v)
+                        } else {
+                            v
+                        }
+                    });
                 if kind == LoopKind::While {
                     iter_node = None;
                 }
-                let left = n.child_by_field_name("left").or_else(|| n.child_by_field_name("pattern"));
+                let left = n
+                    .child_by_field_name("left")
+                    .or_else(|| n.child_by_field_name("pattern"));
                 if let Some(l) = left {
                     collect_identifiers(l, src, &mut vars, 16);
                 }
@@ -984,11 +1140,16 @@ impl<'a> Builder<'a> {
                     }
                 }
             };
-            let header = self
-                .lines
-                .span(call.span.start as usize, (body.start as usize).max(call.span.start as usize));
+            let header = self.lines.span(
+                call.span.start as usize,
+                (body.start as usize).max(call.span.start as usize),
+            );
             let literal_iter = recv_text.starts_with('[') || recv_text.starts_with("%w");
-            let iter = if recv_text.is_empty() { None } else { Some(recv_text) };
+            let iter = if recv_text.is_empty() {
+                None
+            } else {
+                Some(recv_text)
+            };
             let method = Some(method.to_string());
             self.f.loops.push(Loop {
                 kind: LoopKind::Callback,
@@ -1009,19 +1170,26 @@ impl<'a> Builder<'a> {
     }
 
     fn jump(&mut self, n: Node) {
-        self.f.exits.push((n.start_byte() as u32, n.end_byte() as u32));
+        self.f
+            .exits
+            .push((n.start_byte() as u32, n.end_byte() as u32));
         // A `return`/`break` that is the last statement of a body: if that body is a loop's
         // (decided in `finish`, once callback loops exist), the loop runs once.
         if n.next_named_sibling().is_some() {
             return;
         }
         let Some(p) = n.parent() else { return };
-        let body = if p.kind() == "expression_statement" { p.parent() } else { Some(p) };
+        let body = if p.kind() == "expression_statement" {
+            p.parent()
+        } else {
+            Some(p)
+        };
         if let Some(b) = body {
             if b.kind() == "expression_statement" || n.next_named_sibling().is_some() {
                 return;
             }
-            self.jumps.push((b.start_byte() as u32, b.end_byte() as u32));
+            self.jumps
+                .push((b.start_byte() as u32, b.end_byte() as u32));
         }
     }
 
@@ -1050,7 +1218,10 @@ impl<'a> Builder<'a> {
                 (n.start_byte(), end)
             }
             _ if self.lang == Lang::Python => {
-                let s = n.child(0).filter(|c| c.kind() == "string_start").map(|c| c.end_byte());
+                let s = n
+                    .child(0)
+                    .filter(|c| c.kind() == "string_start")
+                    .map(|c| c.end_byte());
                 let e = n
                     .child(n.child_count().saturating_sub(1))
                     .filter(|c| c.kind() == "string_end")
@@ -1059,7 +1230,9 @@ impl<'a> Builder<'a> {
             }
             _ => {
                 // Quote characters: one byte each side for '...', "...", `...`; Ruby %q() too.
-                let open = whole.find(['"', '\'', '`', '(', '{', '[', '<', '|']).unwrap_or(0);
+                let open = whole
+                    .find(['"', '\'', '`', '(', '{', '[', '<', '|'])
+                    .unwrap_or(0);
                 let s = n.start_byte() + open + 1;
                 let e = n.end_byte().saturating_sub(1).max(s);
                 (s, e)
@@ -1087,7 +1260,13 @@ impl<'a> Builder<'a> {
                 match ch.kind() {
                     "template_substitution" | "interpolation" => {
                         for (k, b) in bytes[s - start..e - start].iter_mut().enumerate() {
-                            *b = if k == 0 { b'?' } else if *b == b'\n' { b'\n' } else { b' ' };
+                            *b = if k == 0 {
+                                b'?'
+                            } else if *b == b'\n' {
+                                b'\n'
+                            } else {
+                                b' '
+                            };
                         }
                     }
                     // `\n`, `\t`, `\r` are white space to SQL; other escapes stay as written
@@ -1101,8 +1280,13 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        let Ok(text_s) = String::from_utf8(bytes) else { return };
-        let lower_has_select = text_s.as_bytes().windows(6).any(|w| w.eq_ignore_ascii_case(b"select"));
+        let Ok(text_s) = String::from_utf8(bytes) else {
+            return;
+        };
+        let lower_has_select = text_s
+            .as_bytes()
+            .windows(6)
+            .any(|w| w.eq_ignore_ascii_case(b"select"));
         if !lower_has_select {
             return;
         }
@@ -1127,7 +1311,11 @@ impl<'a> Builder<'a> {
         }
         let (line, _) = self.lines.pos(n.start_byte());
         let ls = self.lines.starts[(line - 1) as usize] as usize;
-        let own_line = self.src.get(ls..n.start_byte()).map(|p| p.trim().is_empty()).unwrap_or(false);
+        let own_line = self
+            .src
+            .get(ls..n.start_byte())
+            .map(|p| p.trim().is_empty())
+            .unwrap_or(false);
         let target = if own_line {
             // The next line that is not a comment or blank.
             (line + 1, line + 1)
@@ -1145,10 +1333,17 @@ impl<'a> Builder<'a> {
                 let mut hops = 0;
                 while let Some(pp) = top.parent() {
                     hops += 1;
-                    if hops > 32 || pp.end_byte() > n.start_byte() || pp.kind().contains("program") || pp.kind() == "module" {
+                    if hops > 32
+                        || pp.end_byte() > n.start_byte()
+                        || pp.kind().contains("program")
+                        || pp.kind() == "module"
+                    {
                         break;
                     }
-                    if matches!(pp.kind(), "block" | "statement_block" | "body_statement" | "class_body") {
+                    if matches!(
+                        pp.kind(),
+                        "block" | "statement_block" | "body_statement" | "class_body"
+                    ) {
                         break;
                     }
                     top = pp;
@@ -1175,22 +1370,41 @@ impl<'a> Builder<'a> {
     fn assign(&mut self, n: Node) {
         let src = self.src;
         let (left, right) = match n.kind() {
-            "variable_declarator" => (n.child_by_field_name("name"), n.child_by_field_name("value")),
-            _ => (n.child_by_field_name("left"), n.child_by_field_name("right")),
+            "variable_declarator" => (
+                n.child_by_field_name("name"),
+                n.child_by_field_name("value"),
+            ),
+            _ => (
+                n.child_by_field_name("left"),
+                n.child_by_field_name("right"),
+            ),
         };
-        let (Some(left), Some(right)) = (left, right) else { return };
+        let (Some(left), Some(right)) = (left, right) else {
+            return;
+        };
         let mut targets = Vec::new();
         match left.kind() {
-            "identifier" | "instance_variable" | "constant" => targets.push(text(src, left).to_string()),
-            "member_expression" | "attribute" | "call" | "element_reference" | "subscript" | "subscript_expression" => {
+            "identifier" | "instance_variable" | "constant" => {
                 targets.push(text(src, left).to_string())
             }
+            "member_expression"
+            | "attribute"
+            | "call"
+            | "element_reference"
+            | "subscript"
+            | "subscript_expression" => targets.push(text(src, left).to_string()),
             _ => collect_identifiers(left, src, &mut targets, 16),
         }
         let mut value = right;
         let mut hops = 0;
-        while matches!(value.kind(), "await_expression" | "await" | "parenthesized_expression" | "as_expression" | "non_null_expression")
-            && hops < 8
+        while matches!(
+            value.kind(),
+            "await_expression"
+                | "await"
+                | "parenthesized_expression"
+                | "as_expression"
+                | "non_null_expression"
+        ) && hops < 8
         {
             match value.named_child(0) {
                 Some(v) => value = v,
@@ -1204,21 +1418,42 @@ impl<'a> Builder<'a> {
             let c = &self.f.calls[ci as usize];
             if c.path.len() == 1 && c.root() == "require" {
                 if let Some(a) = c.args.first() {
-                    let source = a.text.trim_matches(|ch| ch == '"' || ch == '\'' || ch == '`').to_string();
+                    let source = a
+                        .text
+                        .trim_matches(|ch| ch == '"' || ch == '\'' || ch == '`')
+                        .to_string();
                     if left.kind() == "identifier" {
-                        self.f.imports.push(Import { local: targets[0].clone(), imported: "*".into(), source });
+                        self.f.imports.push(Import {
+                            local: targets[0].clone(),
+                            imported: "*".into(),
+                            source,
+                        });
                     } else if left.kind() == "object_pattern" {
                         let mut c2 = left.walk();
                         for p in left.named_children(&mut c2) {
                             match p.kind() {
                                 "shorthand_property_identifier_pattern" => {
                                     let name = text(src, p).to_string();
-                                    self.f.imports.push(Import { local: name.clone(), imported: name, source: source.clone() });
+                                    self.f.imports.push(Import {
+                                        local: name.clone(),
+                                        imported: name,
+                                        source: source.clone(),
+                                    });
                                 }
                                 "pair_pattern" => {
-                                    let k = p.child_by_field_name("key").map(|k| text(src, k).to_string()).unwrap_or_default();
-                                    let v = p.child_by_field_name("value").map(|k| text(src, k).to_string()).unwrap_or_default();
-                                    self.f.imports.push(Import { local: v, imported: k, source: source.clone() });
+                                    let k = p
+                                        .child_by_field_name("key")
+                                        .map(|k| text(src, k).to_string())
+                                        .unwrap_or_default();
+                                    let v = p
+                                        .child_by_field_name("value")
+                                        .map(|k| text(src, k).to_string())
+                                        .unwrap_or_default();
+                                    self.f.imports.push(Import {
+                                        local: v,
+                                        imported: k,
+                                        source: source.clone(),
+                                    });
                                 }
                                 _ => {}
                             }
@@ -1241,13 +1476,19 @@ impl<'a> Builder<'a> {
         let src = self.src;
         match self.lang {
             Lang::Python => {
-                let module = n.child_by_field_name("module_name").map(|m| text(src, m).to_string());
+                let module = n
+                    .child_by_field_name("module_name")
+                    .map(|m| text(src, m).to_string());
                 let mut c = n.walk();
                 for name in n.children_by_field_name("name", &mut c) {
                     let (imported, local) = match name.kind() {
                         "aliased_import" => (
-                            name.child_by_field_name("name").map(|x| text(src, x).to_string()).unwrap_or_default(),
-                            name.child_by_field_name("alias").map(|x| text(src, x).to_string()).unwrap_or_default(),
+                            name.child_by_field_name("name")
+                                .map(|x| text(src, x).to_string())
+                                .unwrap_or_default(),
+                            name.child_by_field_name("alias")
+                                .map(|x| text(src, x).to_string())
+                                .unwrap_or_default(),
                         ),
                         _ => {
                             let t = text(src, name).to_string();
@@ -1255,14 +1496,26 @@ impl<'a> Builder<'a> {
                         }
                     };
                     match &module {
-                        Some(m) => self.f.imports.push(Import { local, imported, source: m.clone() }),
-                        None => self.f.imports.push(Import { local: local.clone(), imported: "*".into(), source: imported }),
+                        Some(m) => self.f.imports.push(Import {
+                            local,
+                            imported,
+                            source: m.clone(),
+                        }),
+                        None => self.f.imports.push(Import {
+                            local: local.clone(),
+                            imported: "*".into(),
+                            source: imported,
+                        }),
                     }
                 }
             }
             _ => {
-                let Some(source) = n.child_by_field_name("source") else { return };
-                let source = text(src, source).trim_matches(|c| c == '"' || c == '\'').to_string();
+                let Some(source) = n.child_by_field_name("source") else {
+                    return;
+                };
+                let source = text(src, source)
+                    .trim_matches(|c| c == '"' || c == '\'')
+                    .to_string();
                 let mut stack = vec![n];
                 let mut guard = 0;
                 while let Some(x) = stack.pop() {
@@ -1289,9 +1542,19 @@ impl<'a> Builder<'a> {
                                 }
                             }
                             "import_specifier" => {
-                                let name = ch.child_by_field_name("name").map(|x| text(src, x).to_string()).unwrap_or_default();
-                                let local = ch.child_by_field_name("alias").map(|x| text(src, x).to_string()).unwrap_or_else(|| name.clone());
-                                self.f.imports.push(Import { local, imported: name, source: source.clone() });
+                                let name = ch
+                                    .child_by_field_name("name")
+                                    .map(|x| text(src, x).to_string())
+                                    .unwrap_or_default();
+                                let local = ch
+                                    .child_by_field_name("alias")
+                                    .map(|x| text(src, x).to_string())
+                                    .unwrap_or_else(|| name.clone());
+                                self.f.imports.push(Import {
+                                    local,
+                                    imported: name,
+                                    source: source.clone(),
+                                });
                             }
                             _ => {}
                         }
@@ -1343,9 +1606,14 @@ impl<'a> Builder<'a> {
             for c in &self.f.calls {
                 if c.path.len() >= 2
                     && c.path.iter().skip(1).all(|s| !s.called)
-                    && c.path[0].name.chars().next().is_some_and(|ch| ch.is_lowercase() || ch == '_' || ch == '@')
+                    && c.path[0]
+                        .name
+                        .chars()
+                        .next()
+                        .is_some_and(|ch| ch.is_lowercase() || ch == '_' || ch == '@')
                 {
-                    self.pending_members.push((c.span, c.path.iter().map(|s| s.name.clone()).collect()));
+                    self.pending_members
+                        .push((c.span, c.path.iter().map(|s| s.name.clone()).collect()));
                 }
             }
         }
@@ -1355,7 +1623,11 @@ impl<'a> Builder<'a> {
             if l.kind == LoopKind::Callback && self.lang.is_ecma() {
                 continue;
             }
-            if self.jumps.iter().any(|&(s, e)| s == l.body.start && e == l.body.end) {
+            if self
+                .jumps
+                .iter()
+                .any(|&(s, e)| s == l.body.start && e == l.body.end)
+            {
                 l.runs_once = true;
             }
         }
@@ -1372,7 +1644,9 @@ impl<'a> Builder<'a> {
             let class = innermost(&class_spans, &s);
             // A method belongs to a class only when no function sits between them.
             f.functions[i].class = match (class, parent) {
-                (Some(c), Some(p)) if class_spans[c as usize].contains(&func_spans[p as usize]) => None,
+                (Some(c), Some(p)) if class_spans[c as usize].contains(&func_spans[p as usize]) => {
+                    None
+                }
                 (c, _) => c,
             };
         }
@@ -1394,7 +1668,11 @@ impl<'a> Builder<'a> {
             // it is the loop's own callback or it runs inline (`.then(...)`).
             for (fi, func) in functions.iter().enumerate() {
                 let _ = fi;
-                if lb.contains(&func.span) && func.span.contains(span) && func.body != lb && func.span != lb {
+                if lb.contains(&func.span)
+                    && func.span.contains(span)
+                    && func.body != lb
+                    && func.span != lb
+                {
                     let inline = func.arg_of.is_some_and(|ci| {
                         let c = calls_snapshot[ci as usize];
                         let _ = c;
@@ -1421,7 +1699,11 @@ impl<'a> Builder<'a> {
             let li = innermost(&loop_body_spans, span)?;
             let lb = loops[li as usize].body;
             for (fi, func) in functions.iter().enumerate() {
-                if lb.contains(&func.span) && func.span.contains(span) && func.body != lb && !inline_fn[fi] {
+                if lb.contains(&func.span)
+                    && func.span.contains(span)
+                    && func.body != lb
+                    && !inline_fn[fi]
+                {
                     return None;
                 }
             }
@@ -1444,8 +1726,14 @@ impl<'a> Builder<'a> {
         pending.sort_by_key(|(s, _)| (s.start, std::cmp::Reverse(s.end)));
         pending.dedup_by_key(|(s, _)| s.start);
         for (span, path) in pending {
-            let Some(li) = in_loop_of2(&span) else { continue };
-            let hash = normalised_hash(self.src.get(span.start as usize..span.end as usize).unwrap_or(""));
+            let Some(li) = in_loop_of2(&span) else {
+                continue;
+            };
+            let hash = normalised_hash(
+                self.src
+                    .get(span.start as usize..span.end as usize)
+                    .unwrap_or(""),
+            );
             f.members.push(Member {
                 span,
                 path,
@@ -1477,13 +1765,19 @@ impl<'a> Builder<'a> {
 }
 
 fn seg(name: &str, called: bool) -> Seg {
-    Seg { name: name.to_string(), called, args: Vec::new() }
+    Seg {
+        name: name.to_string(),
+        called,
+        args: Vec::new(),
+    }
 }
 
 fn next_object(f: Node) -> Option<Node> {
     match f.kind() {
         "member_expression" | "attribute" => f.child_by_field_name("object"),
-        "subscript_expression" | "subscript" => f.child_by_field_name("object").or_else(|| f.child_by_field_name("value")),
+        "subscript_expression" | "subscript" => f
+            .child_by_field_name("object")
+            .or_else(|| f.child_by_field_name("value")),
         _ => None,
     }
 }
@@ -1523,7 +1817,11 @@ fn is_function_node(lang: Lang, kind: &str) -> bool {
 
 fn arg_kind(lang: Lang, kind: &str) -> ArgKind {
     match kind {
-        "string" | "template_string" | "concatenated_string" | "heredoc_beginning" | "simple_symbol" => ArgKind::String,
+        "string"
+        | "template_string"
+        | "concatenated_string"
+        | "heredoc_beginning"
+        | "simple_symbol" => ArgKind::String,
         "number" | "integer" | "float" => ArgKind::Number,
         "identifier" | "constant" => ArgKind::Ident,
         "object" | "dictionary" | "hash" => ArgKind::Object,
@@ -1547,7 +1845,10 @@ fn first_identifier(n: Node) -> Option<Node> {
         if guard > 256 {
             return None;
         }
-        if matches!(x.kind(), "identifier" | "shorthand_property_identifier_pattern") {
+        if matches!(
+            x.kind(),
+            "identifier" | "shorthand_property_identifier_pattern"
+        ) {
             return Some(x);
         }
         let mut c = x.walk();
@@ -1593,9 +1894,20 @@ fn is_literal_collection(n: Node) -> bool {
     let mut c = n.walk();
     let children: Vec<Node> = n.named_children(&mut c).collect();
     children.len() <= 16
-        && children
-            .iter()
-            .all(|x| matches!(x.kind(), "string" | "number" | "integer" | "float" | "simple_symbol" | "true" | "false" | "identifier" | "constant"))
+        && children.iter().all(|x| {
+            matches!(
+                x.kind(),
+                "string"
+                    | "number"
+                    | "integer"
+                    | "float"
+                    | "simple_symbol"
+                    | "true"
+                    | "false"
+                    | "identifier"
+                    | "constant"
+            )
+        })
 }
 
 fn trim_end(src: &str, start: usize, end: usize) -> usize {

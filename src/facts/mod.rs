@@ -16,7 +16,9 @@ pub use text::{fnv1a, normalised_hash};
 
 /// A range of source text: byte offsets plus 1-based line and column (columns count
 /// Unicode scalar values, the unit the SARIF output declares).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 pub struct Span {
     pub start: u32,
     pub end: u32,
@@ -203,7 +205,9 @@ impl Call {
         s
     }
     pub fn keyword(&self, name: &str) -> Option<&Arg> {
-        self.args.iter().find(|a| a.keyword.as_deref() == Some(name))
+        self.args
+            .iter()
+            .find(|a| a.keyword.as_deref() == Some(name))
     }
 }
 
@@ -304,7 +308,11 @@ impl FileFacts {
                 break;
             }
             let f = &self.functions[i as usize];
-            parts.push(if f.name.is_empty() { "<anon>".to_string() } else { f.name.clone() });
+            parts.push(if f.name.is_empty() {
+                "<anon>".to_string()
+            } else {
+                f.name.clone()
+            });
             if f.parent.is_none() {
                 if let Some(c) = f.class {
                     parts.push(self.classes[c as usize].name.clone());

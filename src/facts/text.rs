@@ -29,7 +29,10 @@ mod tests {
 
     #[test]
     fn whitespace_does_not_change_the_hash() {
-        assert_eq!(normalised_hash("f(a, b)"), normalised_hash("f(\n  a,\n  b\n)"));
+        assert_eq!(
+            normalised_hash("f(a, b)"),
+            normalised_hash("f(\n  a,\n  b\n)")
+        );
         assert_ne!(normalised_hash("f(a, b)"), normalised_hash("f(b, a)"));
     }
 }

@@ -49,7 +49,6 @@ fn rule_json(m: &RuleMeta) -> Value {
         "shortDescription": { "text": sentence(&m.title) },
         "fullDescription": { "text": sentence(&m.summary) },
         "help": { "text": m.text(), "markdown": m.markdown() },
-        "helpUri": format!("{INFORMATION_URI}/blob/main/docs/rules.md#{}", m.id),
         "defaultConfiguration": { "level": level(m.severity) },
         "properties": {
             "tags": m.tags,
@@ -82,9 +81,27 @@ fn uri(path: &str) -> String {
     let mut out = String::new();
     for b in path.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' | b'@' | b'+' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b',' | b';' | b'=' | b':' => {
-                out.push(b as char)
-            }
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'~'
+            | b'/'
+            | b'@'
+            | b'+'
+            | b'!'
+            | b'$'
+            | b'&'
+            | b'\''
+            | b'('
+            | b')'
+            | b'*'
+            | b','
+            | b';'
+            | b'='
+            | b':' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
 
 use super::RenderOptions;
 use crate::engine::{group, Analysis, Reported};
@@ -57,11 +59,17 @@ impl Diagnostic for Diag<'_> {
         };
         let f = &self.r.finding;
         let (s, l) = clamp(f.span.start, f.span.end);
-        let mut v = vec![LabeledSpan::new_primary_with_span(Some(f.label.clone()), (s, l))];
+        let mut v = vec![LabeledSpan::new_primary_with_span(
+            Some(f.label.clone()),
+            (s, l),
+        )];
         for rel in &f.related {
             if rel.path.is_none() {
                 let (s, l) = clamp(rel.span.start, rel.span.end);
-                v.push(LabeledSpan::new_with_span(Some(rel.message.clone()), (s, l)));
+                v.push(LabeledSpan::new_with_span(
+                    Some(rel.message.clone()),
+                    (s, l),
+                ));
             }
         }
         Some(Box::new(v.into_iter()))
@@ -81,9 +89,11 @@ pub fn render(a: &Analysis, opts: &RenderOptions) -> String {
     let mut out = String::new();
     let mut sources: HashMap<&str, Option<String>> = HashMap::new();
     for r in &a.findings {
-        let text = sources
-            .entry(r.path.as_str())
-            .or_insert_with(|| std::fs::read(a.root.join(&r.path)).ok().map(|b| String::from_utf8_lossy(&b).into_owned()));
+        let text = sources.entry(r.path.as_str()).or_insert_with(|| {
+            std::fs::read(a.root.join(&r.path))
+                .ok()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+        });
         match text {
             Some(t) => {
                 let max = t.len();
@@ -106,12 +116,16 @@ pub fn render(a: &Analysis, opts: &RenderOptions) -> String {
         }
         for rel in &r.finding.related {
             if let Some(p) = &rel.path {
-                out.push_str(&format!("  related: {}:{}:{}: {}\n\n", p, rel.span.line, rel.span.col, rel.message));
+                out.push_str(&format!(
+                    "  related: {}:{}:{}: {}\n\n",
+                    p, rel.span.line, rel.span.col, rel.message
+                ));
             }
         }
     }
     if !opts.quiet {
-        let files: std::collections::BTreeSet<&str> = a.findings.iter().map(|r| r.path.as_str()).collect();
+        let files: std::collections::BTreeSet<&str> =
+            a.findings.iter().map(|r| r.path.as_str()).collect();
         let n = a.findings.len();
         out.push_str(&format!(
             "{} {} in {} {} ({} {} scanned in {:.2} s)\n",
@@ -120,7 +134,11 @@ pub fn render(a: &Analysis, opts: &RenderOptions) -> String {
             files.len(),
             if files.len() == 1 { "file" } else { "files" },
             group(a.scanned.len() as u64),
-            if a.scanned.len() == 1 { "file" } else { "files" },
+            if a.scanned.len() == 1 {
+                "file"
+            } else {
+                "files"
+            },
             a.elapsed.as_secs_f64()
         ));
     }

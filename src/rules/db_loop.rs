@@ -14,7 +14,12 @@ pub struct InLoop<'a> {
 pub enum Work {
     Op(DbOp),
     /// A project function that does database work: (path, span, what, write, depth).
-    Helper { path: String, span: Span, what: String, write: bool },
+    Helper {
+        path: String,
+        span: Span,
+        what: String,
+        write: bool,
+    },
 }
 
 impl Work {
@@ -52,7 +57,11 @@ pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
         }
         if let Some(op) = ctx.index.db_op(f.lang, call) {
             if !op.bulk || op.write {
-                found.push(InLoop { call, loop_idx: li, kind: Work::Op(op) });
+                found.push(InLoop {
+                    call,
+                    loop_idx: li,
+                    kind: Work::Op(op),
+                });
             }
             continue;
         }
@@ -66,16 +75,27 @@ pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
                 found.push(InLoop {
                     call,
                     loop_idx: li,
-                    kind: Work::Helper { path: h.path.clone(), span: h.span, what: h.what.clone(), write: h.write },
+                    kind: Work::Helper {
+                        path: h.path.clone(),
+                        span: h.span,
+                        what: h.what.clone(),
+                        write: h.write,
+                    },
                 });
             }
         }
     }
     // Drop calls that are the inner part of a longer chain also found (`X.where().first`).
-    let spans: Vec<(Span, usize)> = found.iter().map(|w| (w.call.span, w.call.path.len())).collect();
+    let spans: Vec<(Span, usize)> = found
+        .iter()
+        .map(|w| (w.call.span, w.call.path.len()))
+        .collect();
     found.retain(|w| {
         !spans.iter().any(|(s, n)| {
-            *s != w.call.span && s.start == w.call.span.start && s.contains(&w.call.span) && *n > w.call.path.len()
+            *s != w.call.span
+                && s.start == w.call.span.start
+                && s.contains(&w.call.span)
+                && *n > w.call.path.len()
         })
     });
     found
@@ -99,7 +119,11 @@ pub fn loop_related(l: &Loop) -> Related {
         Some(i) if i.len() <= 60 && !i.contains('\n') => format!("loops over `{i}`"),
         _ => "the loop".into(),
     };
-    Related { span: l.header, message, path: None }
+    Related {
+        span: l.header,
+        message,
+        path: None,
+    }
 }
 
 /// Is this callback loop the argument of `Promise.all(...)` (parallel, still one query per
@@ -107,8 +131,10 @@ pub fn loop_related(l: &Loop) -> Related {
 pub fn in_promise_all(f: &FileFacts, l: &Loop) -> bool {
     l.kind == LoopKind::Callback
         && f.calls.iter().any(|c| {
-            matches!(c.dotted().as_str(), "Promise.all" | "Promise.allSettled" | "asyncio.gather")
-                && c.span.contains(&l.span)
+            matches!(
+                c.dotted().as_str(),
+                "Promise.all" | "Promise.allSettled" | "asyncio.gather"
+            ) && c.span.contains(&l.span)
                 && c.span != l.span
         })
 }
@@ -122,5 +148,14 @@ pub fn finding(
     related: Vec<Related>,
     hash: u64,
 ) -> Finding {
-    Finding { rule, span, message, label, help, related, code_hash: hash, fix: None }
+    Finding {
+        rule,
+        span,
+        message,
+        label,
+        help,
+        related,
+        code_hash: hash,
+        fix: None,
+    }
 }

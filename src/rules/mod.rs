@@ -15,7 +15,9 @@ pub mod select_star;
 pub mod write_in_loop;
 
 /// How serious a finding is. Ordered from least to most.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, Hash,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Note,
@@ -90,7 +92,12 @@ impl RuleMeta {
 
     /// The documentation as plain text (SARIF `help.text`).
     pub fn text(&self) -> String {
-        format!("{}\n\n{}\n\nFix: {}", self.what.trim(), self.why.trim(), self.fix.trim())
+        format!(
+            "{}\n\n{}\n\nFix: {}",
+            self.what.trim(),
+            self.why.trim(),
+            self.fix.trim()
+        )
     }
 }
 
@@ -117,7 +124,10 @@ pub fn all_meta() -> &'static [RuleMeta] {
     META.get_or_init(|| {
         let mut v: Vec<RuleMeta> = META_SOURCES
             .iter()
-            .map(|s| toml::from_str(s).unwrap_or_else(|e| panic!("embedded rule metadata is invalid: {e}")))
+            .map(|s| {
+                toml::from_str(s)
+                    .unwrap_or_else(|e| panic!("embedded rule metadata is invalid: {e}"))
+            })
             .collect();
         v.sort_by(|a, b| a.id.cmp(&b.id));
         v

@@ -29,14 +29,24 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         let mut related = vec![db_loop::loop_related(l)];
         let (message, help) = match &w.kind {
             Work::Op(op) => (
-                format!("`{}` {per} of {subject} (loop at line {})", w.call.dotted(), l.header.line),
+                format!(
+                    "`{}` {per} of {subject} (loop at line {})",
+                    w.call.dotted(),
+                    l.header.line
+                ),
                 op.api.read_fix.clone(),
             ),
-            Work::Helper { path, span, what, .. } => {
+            Work::Helper {
+                path, span, what, ..
+            } => {
                 related.push(Related {
                     span: *span,
                     message: format!("{what} runs the query"),
-                    path: if path == ctx.path { None } else { Some(path.clone()) },
+                    path: if path == ctx.path {
+                        None
+                    } else {
+                        Some(path.clone())
+                    },
                 });
                 (
                     format!(
@@ -55,7 +65,15 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             help
         };
         if seen.insert(w.call.span.start) {
-            out.push(db_loop::finding(ID, w.call.span, message, "query on every iteration".into(), help, related, w.call.hash));
+            out.push(db_loop::finding(
+                ID,
+                w.call.span,
+                message,
+                "query on every iteration".into(),
+                help,
+                related,
+                w.call.hash,
+            ));
         }
     }
     lazy_loads(ctx, out, &mut seen);
@@ -66,13 +84,43 @@ fn queries_even_if_loaded(lang: Lang, m: &str) -> bool {
     match lang {
         Lang::Ruby => matches!(
             m,
-            "count" | "where" | "pluck" | "exists?" | "find" | "find_by" | "order" | "sum" | "average" | "minimum"
-                | "maximum" | "ids" | "limit" | "group" | "joins" | "calculate" | "not" | "rewhere" | "reorder"
+            "count"
+                | "where"
+                | "pluck"
+                | "exists?"
+                | "find"
+                | "find_by"
+                | "order"
+                | "sum"
+                | "average"
+                | "minimum"
+                | "maximum"
+                | "ids"
+                | "limit"
+                | "group"
+                | "joins"
+                | "calculate"
+                | "not"
+                | "rewhere"
+                | "reorder"
         ),
         _ => matches!(
             m,
-            "filter" | "exclude" | "order_by" | "get" | "exists" | "aggregate" | "values" | "values_list" | "annotate"
-                | "latest" | "earliest" | "first" | "last" | "in_bulk" | "iterator"
+            "filter"
+                | "exclude"
+                | "order_by"
+                | "get"
+                | "exists"
+                | "aggregate"
+                | "values"
+                | "values_list"
+                | "annotate"
+                | "latest"
+                | "earliest"
+                | "first"
+                | "last"
+                | "in_bulk"
+                | "iterator"
         ),
     }
 }
@@ -83,9 +131,33 @@ fn queries_if_not_loaded(lang: Lang, m: &str) -> bool {
         || match lang {
             Lang::Ruby => matches!(
                 m,
-                "each" | "map" | "collect" | "to_a" | "first" | "last" | "size" | "length" | "any?" | "empty?" | "none?"
-                    | "include?" | "select" | "reject" | "find_each" | "flat_map" | "sort_by" | "group_by" | "index_by"
-                    | "each_with_index" | "present?" | "blank?" | "take" | "load" | "to_ary" | "filter_map" | "sum"
+                "each"
+                    | "map"
+                    | "collect"
+                    | "to_a"
+                    | "first"
+                    | "last"
+                    | "size"
+                    | "length"
+                    | "any?"
+                    | "empty?"
+                    | "none?"
+                    | "include?"
+                    | "select"
+                    | "reject"
+                    | "find_each"
+                    | "flat_map"
+                    | "sort_by"
+                    | "group_by"
+                    | "index_by"
+                    | "each_with_index"
+                    | "present?"
+                    | "blank?"
+                    | "take"
+                    | "load"
+                    | "to_ary"
+                    | "filter_map"
+                    | "sum"
             ),
             _ => matches!(m, "all" | "count"),
         }
@@ -98,13 +170,20 @@ fn iterated_query(ctx: &Ctx, l: &Loop, li: Idx) -> Option<(String, String)> {
     // A name assigned earlier in the same function: follow it (once or twice).
     for _ in 0..3 {
         let name = text.trim();
-        if !name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '@' || c == '.') {
+        if !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '@' || c == '.')
+        {
             break;
         }
         let assign = f
             .assigns
             .iter()
-            .filter(|a| a.func == l.func && a.span.end <= l.span.start && a.targets.iter().any(|t| t == name))
+            .filter(|a| {
+                a.func == l.func
+                    && a.span.end <= l.span.start
+                    && a.targets.iter().any(|t| t == name)
+            })
             .max_by_key(|a| a.span.start);
         match assign {
             Some(a) => text = a.value_text.clone(),
@@ -112,7 +191,11 @@ fn iterated_query(ctx: &Ctx, l: &Loop, li: Idx) -> Option<(String, String)> {
         }
     }
     let _ = li;
-    let head: String = text.trim_start_matches(['(', '[']).chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
+    let head: String = text
+        .trim_start_matches(['(', '['])
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+        .collect();
     let model = head.rsplit("::").next().unwrap_or(&head).to_string();
     let is_model = ctx.index.models.values().any(|set| set.contains(&model));
     if is_model {
@@ -123,11 +206,27 @@ fn iterated_query(ctx: &Ctx, l: &Loop, li: Idx) -> Option<(String, String)> {
 }
 
 fn eager_loaded(text: &str, rel: &str) -> bool {
-    let eager = ["select_related", "prefetch_related", "includes", "preload", "eager_load", "include", "populate", "relations", "with"];
+    let eager = [
+        "select_related",
+        "prefetch_related",
+        "includes",
+        "preload",
+        "eager_load",
+        "include",
+        "populate",
+        "relations",
+        "with",
+    ];
     eager.iter().any(|e| text.contains(e))
-        && [format!("'{rel}"), format!("\"{rel}"), format!(":{rel}"), format!("{rel}:"), format!("{rel}__")]
-            .iter()
-            .any(|p| text.contains(p.as_str()))
+        && [
+            format!("'{rel}"),
+            format!("\"{rel}"),
+            format!(":{rel}"),
+            format!("{rel}:"),
+            format!("{rel}__"),
+        ]
+        .iter()
+        .any(|p| text.contains(p.as_str()))
 }
 
 /// The loop in `l`'s chain of enclosing loops that binds `var`.
@@ -148,8 +247,12 @@ fn binding_loop(f: &FileFacts, mut li: Idx, var: &str) -> Option<Idx> {
 
 fn eager_fix(lang: Lang, rel: &str, to_many: bool) -> String {
     match lang {
-        Lang::Ruby => format!("eager-load the association: add `.includes(:{rel})` to the query the loop iterates"),
-        _ if to_many => format!("add `.prefetch_related(\"{rel}\")` to the query the loop iterates"),
+        Lang::Ruby => format!(
+            "eager-load the association: add `.includes(:{rel})` to the query the loop iterates"
+        ),
+        _ if to_many => {
+            format!("add `.prefetch_related(\"{rel}\")` to the query the loop iterates")
+        }
         _ => format!("add `.select_related(\"{rel}\")` to the query the loop iterates"),
     }
 }
@@ -167,11 +270,17 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         }
         let var = call.root();
         let rel = call.path[1].name.as_str();
-        let Some(bl) = binding_loop(f, li, var) else { continue };
+        let Some(bl) = binding_loop(f, li, var) else {
+            continue;
+        };
         let l = &f.loops[bl as usize];
         let iterated = iterated_query(ctx, l, bl);
         let relation: Option<Relation> = match &iterated {
-            Some((_, model)) => ctx.index.relations.get(&(model.clone(), rel.to_string())).cloned(),
+            Some((_, model)) => ctx
+                .index
+                .relations
+                .get(&(model.clone(), rel.to_string()))
+                .cloned(),
             // Not from a query we can see: the loop variable must be named after a model
             // that declares the relation (`order` of `Order.items`).
             None => {
@@ -185,7 +294,11 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         }
         let m = call.path[2].name.as_str();
         let loaded = iterated.as_ref().is_some_and(|(t, _)| eager_loaded(t, rel));
-        let queries = if loaded { queries_even_if_loaded(f.lang, m) } else { queries_if_not_loaded(f.lang, m) };
+        let queries = if loaded {
+            queries_even_if_loaded(f.lang, m)
+        } else {
+            queries_if_not_loaded(f.lang, m)
+        };
         if !queries || !seen.insert(call.span.start) {
             continue;
         }
@@ -223,17 +336,27 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         }
         let var = &m.path[0];
         let rel = &m.path[1];
-        let Some(bl) = binding_loop(f, li, var) else { continue };
+        let Some(bl) = binding_loop(f, li, var) else {
+            continue;
+        };
         let l = &f.loops[bl as usize];
-        let Some((text, model)) = iterated_query(ctx, l, bl) else { continue };
-        let Some(relation) = ctx.index.relations.get(&(model.clone(), rel.clone())) else { continue };
+        let Some((text, model)) = iterated_query(ctx, l, bl) else {
+            continue;
+        };
+        let Some(relation) = ctx.index.relations.get(&(model.clone(), rel.clone())) else {
+            continue;
+        };
         if relation.to_many || eager_loaded(&text, rel) {
             continue;
         }
         if !seen.insert(m.span.start) {
             continue;
         }
-        let target = if relation.target.is_empty() { rel.clone() } else { relation.target.clone() };
+        let target = if relation.target.is_empty() {
+            rel.clone()
+        } else {
+            relation.target.clone()
+        };
         let inner = &f.loops[li as usize];
         out.push(db_loop::finding(
             ID,

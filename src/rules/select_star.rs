@@ -12,7 +12,8 @@ use crate::facts::{normalised_hash, ArgKind, Call, Span, StrLit};
 use crate::lang::Lang;
 
 const ID: &str = "select-star";
-const HELP: &str = "list the columns the code reads (`SELECT id, name FROM ...`) so the database sends only those";
+const HELP: &str =
+    "list the columns the code reads (`SELECT id, name FROM ...`) so the database sends only those";
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let mut seen = HashSet::new();
@@ -81,7 +82,11 @@ fn span_in(s: &StrLit, off: usize) -> Span {
 /// Byte offsets of the `*` of every reported wildcard projection in `text`.
 pub fn wildcards_in(text: &str) -> Vec<usize> {
     let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '(');
-    let head: String = trimmed.chars().take(6).collect::<String>().to_ascii_lowercase();
+    let head: String = trimmed
+        .chars()
+        .take(6)
+        .collect::<String>()
+        .to_ascii_lowercase();
     if !(head.starts_with("select") || head.starts_with("with")) {
         return Vec::new();
     }
@@ -119,7 +124,10 @@ fn neutralise_placeholders(text: &str) -> String {
             }
             b'{' => {
                 let mut j = i + 1;
-                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b'.') && j - i < 64 {
+                while j < b.len()
+                    && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b'.')
+                    && j - i < 64
+                {
                     j += 1;
                 }
                 if j < b.len() && b[j] == b'}' {
@@ -232,9 +240,14 @@ fn parse_wildcards(sql: &str) -> Option<Vec<usize>> {
 /// know): `SELECT *` / `SELECT t.*` at the start, followed by `FROM` or the end of the text.
 fn token_fallback(sql: &str) -> Vec<usize> {
     let lower = sql.to_ascii_lowercase();
-    let start = lower.len() - lower.trim_start_matches(|c: char| c.is_whitespace() || c == '(').len();
+    let start = lower.len()
+        - lower
+            .trim_start_matches(|c: char| c.is_whitespace() || c == '(')
+            .len();
     let rest = &lower[start..];
-    let Some(after) = rest.strip_prefix("select") else { return Vec::new() };
+    let Some(after) = rest.strip_prefix("select") else {
+        return Vec::new();
+    };
     if !after.starts_with(char::is_whitespace) {
         return Vec::new();
     }
@@ -252,15 +265,23 @@ fn token_fallback(sql: &str) -> Vec<usize> {
     }
     // Optional qualifier `t.`.
     let mut j = i;
-    while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b'"' || b[j] == b'`') {
+    while j < b.len()
+        && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b'"' || b[j] == b'`')
+    {
         j += 1;
     }
-    let star = if j < b.len() && b[j] == b'.' && j > i { j + 1 } else { i };
+    let star = if j < b.len() && b[j] == b'.' && j > i {
+        j + 1
+    } else {
+        i
+    };
     if b.get(star) != Some(&b'*') {
         return Vec::new();
     }
     let tail = lower[star + 1..].trim_start();
-    let word_end = tail.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(tail.len());
+    let word_end = tail
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(tail.len());
     if tail.is_empty() || tail.starts_with(',') || &tail[..word_end] == "from" {
         vec![star]
     } else {
@@ -275,17 +296,38 @@ fn builder_wildcard(lang: Lang, c: &Call) -> Option<Span> {
     if !matches!(m, "select" | "columns" | "column" | "reselect") || c.path.len() < 2 {
         return None;
     }
-    let builder_name = |n: &str| matches!(n, "knex" | "db" | "trx" | "qb" | "queryBuilder" | "builder" | "connection" | "database");
+    let builder_name = |n: &str| {
+        matches!(
+            n,
+            "knex" | "db" | "trx" | "qb" | "queryBuilder" | "builder" | "connection" | "database"
+        )
+    };
     let evidence = match lang {
         // A model constant or a relation chain.
         Lang::Ruby => {
             c.root().chars().next().is_some_and(|ch| ch.is_uppercase())
-                || c.path.iter().any(|s| matches!(s.name.as_str(), "where" | "joins" | "left_joins" | "includes" | "from" | "all" | "order" | "group"))
+                || c.path.iter().any(|s| {
+                    matches!(
+                        s.name.as_str(),
+                        "where"
+                            | "joins"
+                            | "left_joins"
+                            | "includes"
+                            | "from"
+                            | "all"
+                            | "order"
+                            | "group"
+                    )
+                })
         }
         Lang::Python => false,
         _ => c.path[..c.path.len() - 1].iter().any(|s| {
             builder_name(&s.name)
-                || (s.called && matches!(s.name.as_str(), "from" | "table" | "createQueryBuilder" | "where" | "withSchema" | "into"))
+                || (s.called
+                    && matches!(
+                        s.name.as_str(),
+                        "from" | "table" | "createQueryBuilder" | "where" | "withSchema" | "into"
+                    ))
         }),
     };
     if !evidence {
@@ -301,7 +343,9 @@ fn builder_wildcard(lang: Lang, c: &Call) -> Option<Span> {
         let inner = &t[1..t.len() - 1];
         // A column list: read it as the projection of a SELECT.
         let probe = format!("SELECT {inner} FROM t");
-        let Some(&off) = wildcards_in(&probe).first() else { continue };
+        let Some(&off) = wildcards_in(&probe).first() else {
+            continue;
+        };
         let star = (off - 7 + 1) as u32; // + 1 for the opening quote
         let value_start = arg.span.end - t.len() as u32;
         let col_end = arg.span.end_col;
@@ -338,7 +382,9 @@ mod tests {
     #[test]
     fn not_a_projection() {
         assert!(stars("SELECT COUNT(*) FROM users").is_empty());
-        assert!(stars("SELECT id FROM u WHERE EXISTS (SELECT * FROM o WHERE o.u = u.id)").is_empty());
+        assert!(
+            stars("SELECT id FROM u WHERE EXISTS (SELECT * FROM o WHERE o.u = u.id)").is_empty()
+        );
         assert!(stars("SELECT price * qty AS total FROM items").is_empty());
         assert!(stars("Select * to choose all").is_empty());
         assert!(stars("Use SELECT * sparingly").is_empty());
@@ -347,7 +393,10 @@ mod tests {
 
     #[test]
     fn placeholders_keep_offsets() {
-        assert_eq!(stars("SELECT * FROM t WHERE id = %s AND x = %(name)s"), vec![7]);
+        assert_eq!(
+            stars("SELECT * FROM t WHERE id = %s AND x = %(name)s"),
+            vec![7]
+        );
         assert_eq!(stars("SELECT * FROM ?        WHERE id = $1"), vec![7]);
         assert_eq!(stars("SELECT * FROM {table} WHERE a = 1"), vec![7]);
     }

@@ -21,14 +21,24 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         let mut related = vec![db_loop::loop_related(l)];
         let (message, help) = match &w.kind {
             Work::Op(op) => (
-                format!("`{}` writes one row per iteration of {subject} (loop at line {})", w.call.dotted(), l.header.line),
+                format!(
+                    "`{}` writes one row per iteration of {subject} (loop at line {})",
+                    w.call.dotted(),
+                    l.header.line
+                ),
                 op.api.write_fix.clone(),
             ),
-            Work::Helper { path, span, what, .. } => {
+            Work::Helper {
+                path, span, what, ..
+            } => {
                 related.push(Related {
                     span: *span,
                     message: format!("{what} writes"),
-                    path: if path == ctx.path { None } else { Some(path.clone()) },
+                    path: if path == ctx.path {
+                        None
+                    } else {
+                        Some(path.clone())
+                    },
                 });
                 (
                     format!("`{}` writes to the database ({what} at {path}:{}) once per iteration of {subject}", w.call.dotted(), span.line),
@@ -37,7 +47,15 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             }
         };
         if seen.insert(w.call.span.start) {
-            out.push(db_loop::finding(ID, w.call.span, message, "write on every iteration".into(), help, related, w.call.hash));
+            out.push(db_loop::finding(
+                ID,
+                w.call.span,
+                message,
+                "write on every iteration".into(),
+                help,
+                related,
+                w.call.hash,
+            ));
         }
     }
     instance_writes(ctx, out, &mut seen);
@@ -54,9 +72,34 @@ fn instance_writes(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         }
         let m = call.method();
         let is_write = match f.lang {
-            Lang::Ruby => matches!(m, "save" | "save!" | "update" | "update!" | "destroy" | "destroy!" | "delete" | "touch" | "update_column" | "update_columns" | "increment!" | "decrement!" | "toggle!"),
+            Lang::Ruby => matches!(
+                m,
+                "save"
+                    | "save!"
+                    | "update"
+                    | "update!"
+                    | "destroy"
+                    | "destroy!"
+                    | "delete"
+                    | "touch"
+                    | "update_column"
+                    | "update_columns"
+                    | "increment!"
+                    | "decrement!"
+                    | "toggle!"
+            ),
             Lang::Python => matches!(m, "save" | "delete"),
-            _ => matches!(m, "save" | "destroy" | "remove" | "deleteOne" | "updateOne" | "increment" | "decrement" | "reload"),
+            _ => matches!(
+                m,
+                "save"
+                    | "destroy"
+                    | "remove"
+                    | "deleteOne"
+                    | "updateOne"
+                    | "increment"
+                    | "decrement"
+                    | "reload"
+            ),
         };
         if !is_write || call.path[0].called {
             continue;
@@ -75,7 +118,12 @@ fn instance_writes(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         out.push(db_loop::finding(
             ID,
             call.span,
-            format!("`{}` writes one row per iteration of {} (loop at line {})", call.dotted(), db_loop::loop_subject(l), l.header.line),
+            format!(
+                "`{}` writes one row per iteration of {} (loop at line {})",
+                call.dotted(),
+                db_loop::loop_subject(l),
+                l.header.line
+            ),
             "write on every iteration".into(),
             fix.into(),
             vec![db_loop::loop_related(l)],
@@ -88,21 +136,34 @@ fn instance_writes(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
 /// assigned in the loop body from a model constructor or query?
 fn instance_of_model(ctx: &Ctx, f: &FileFacts, li: Idx, var: &str, call: &Call) -> bool {
     let is_model = |name: &str| {
-        let n = name.trim_start_matches("new ").rsplit("::").next().unwrap_or(name);
+        let n = name
+            .trim_start_matches("new ")
+            .rsplit("::")
+            .next()
+            .unwrap_or(name);
         ctx.index.models.values().any(|s| s.contains(n))
     };
     let from_model_text = |text: &str| {
         let t = text.trim_start_matches("await ").trim_start_matches("new ");
-        let head: String = t.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
+        let head: String = t
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+            .collect();
         is_model(&head)
     };
-    let from_query = |ci: Option<Idx>| ci.is_some_and(|ci| ctx.index.db_op(f.lang, &f.calls[ci as usize]).is_some());
+    let from_query = |ci: Option<Idx>| {
+        ci.is_some_and(|ci| ctx.index.db_op(f.lang, &f.calls[ci as usize]).is_some())
+    };
     // Assigned inside the loop body.
     let l = &f.loops[li as usize];
     if let Some(a) = f
         .assigns
         .iter()
-        .filter(|a| l.body.contains(&a.span) && a.span.end <= call.span.start && a.targets.iter().any(|t| t == var))
+        .filter(|a| {
+            l.body.contains(&a.span)
+                && a.span.end <= call.span.start
+                && a.targets.iter().any(|t| t == var)
+        })
         .max_by_key(|a| a.span.start)
     {
         return from_model_text(&a.value_text) || from_query(a.value_call);
@@ -126,7 +187,11 @@ fn instance_of_model(ctx: &Ctx, f: &FileFacts, li: Idx, var: &str, call: &Call) 
             return f
                 .assigns
                 .iter()
-                .filter(|a| a.func == lp.func && a.span.end <= lp.span.start && a.targets.iter().any(|t| t == name))
+                .filter(|a| {
+                    a.func == lp.func
+                        && a.span.end <= lp.span.start
+                        && a.targets.iter().any(|t| t == name)
+                })
                 .max_by_key(|a| a.span.start)
                 .is_some_and(|a| from_model_text(&a.value_text) || from_query(a.value_call));
         }
