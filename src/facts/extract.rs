@@ -1059,7 +1059,10 @@ impl<'a> Builder<'a> {
                     self.loop_body_nodes
                         .push((b.id(), self.f.loops.len() as Idx));
                 }
-                let hend = b.map(|b| b.start_byte()).unwrap_or(n.end_byte());
+                // The header: up to the body, and no further than the loop's first line (a
+                // comment between header and body is not part of it).
+                let line_end = src[n.start_byte()..].find('\n').map(|i| n.start_byte() + i).unwrap_or(src.len());
+                let hend = b.map(|b| b.start_byte()).unwrap_or(n.end_byte()).min(line_end);
                 header = self
                     .lines
                     .span(n.start_byte(), trim_end(src, n.start_byte(), hend));
