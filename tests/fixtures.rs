@@ -42,7 +42,8 @@ fn expectations(dir: &Path, rule: &str) -> BTreeMap<(String, u32), u32> {
                     .and_then(|n| n.parse::<u32>().ok())
                     .unwrap_or(0);
                 if id == rule {
-                    *out.entry((path.clone(), i as u32 + 1 + offset)).or_insert(0) += 1;
+                    *out.entry((path.clone(), i as u32 + 1 + offset))
+                        .or_insert(0) += 1;
                 }
                 rest = after;
             }
@@ -70,29 +71,47 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 fn compare(dir: &Path, rule: &str, problems: &mut Vec<String>) -> usize {
     // Unused suppressions are only known when the rules they name run.
-    let select = if rule == "unused-suppression" { Vec::new() } else { vec![rule.to_string()] };
+    let select = if rule == "unused-suppression" {
+        Vec::new()
+    } else {
+        vec![rule.to_string()]
+    };
     let a = run(dir, &select);
-    assert!(a.internal_errors.is_empty(), "internal errors: {:?}", a.internal_errors);
+    assert!(
+        a.internal_errors.is_empty(),
+        "internal errors: {:?}",
+        a.internal_errors
+    );
     for (p, why) in &a.skipped {
         problems.push(format!("{p}: skipped ({why})"));
     }
     let mut got: BTreeMap<(String, u32), u32> = BTreeMap::new();
     let mut messages: BTreeMap<(String, u32), String> = BTreeMap::new();
     for r in a.findings.iter().filter(|r| r.finding.rule == rule) {
-        *got.entry((r.path.clone(), r.finding.span.line)).or_insert(0) += 1;
-        messages.insert((r.path.clone(), r.finding.span.line), r.finding.message.clone());
+        *got.entry((r.path.clone(), r.finding.span.line))
+            .or_insert(0) += 1;
+        messages.insert(
+            (r.path.clone(), r.finding.span.line),
+            r.finding.message.clone(),
+        );
     }
     let want = expectations(dir, rule);
     for (k, n) in &want {
         let g = got.get(k).copied().unwrap_or(0);
         if g < *n {
-            problems.push(format!("{}:{}: missing {rule} finding ({g} of {n})", k.0, k.1));
+            problems.push(format!(
+                "{}:{}: missing {rule} finding ({g} of {n})",
+                k.0, k.1
+            ));
         }
     }
     for (k, n) in &got {
         let w = want.get(k).copied().unwrap_or(0);
         if *n > w {
-            problems.push(format!("{}:{}: unexpected {rule} finding: {}", k.0, k.1, messages[k]));
+            problems.push(format!(
+                "{}:{}: unexpected {rule} finding: {}",
+                k.0, k.1, messages[k]
+            ));
         }
     }
     want.values().map(|n| *n as usize).sum()
@@ -106,7 +125,12 @@ fn every_fixture_reports_exactly_its_marks() {
     let mut expected = 0;
     for m in rules::all_meta() {
         let dir = root.join(&m.id);
-        assert!(dir.is_dir(), "rule {} has no fixtures folder {}", m.id, dir.display());
+        assert!(
+            dir.is_dir(),
+            "rule {} has no fixtures folder {}",
+            m.id,
+            dir.display()
+        );
         for lang in std::fs::read_dir(&dir).unwrap() {
             let lang = lang.unwrap().path();
             if lang.is_dir() {
@@ -115,9 +139,17 @@ fn every_fixture_reports_exactly_its_marks() {
             }
         }
     }
-    assert!(checked >= rules::all_meta().len(), "too few fixture folders: {checked}");
+    assert!(
+        checked >= rules::all_meta().len(),
+        "too few fixture folders: {checked}"
+    );
     assert!(expected > 0, "no expectations found");
-    assert!(problems.is_empty(), "{} fixture problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} fixture problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -127,7 +159,16 @@ fn clean_code_has_no_findings() {
     let found: Vec<String> = a
         .findings
         .iter()
-        .map(|r| format!("{}:{}: {} {}", r.path, r.finding.span.line, r.finding.rule, r.finding.message))
+        .map(|r| {
+            format!(
+                "{}:{}: {} {}",
+                r.path, r.finding.span.line, r.finding.rule, r.finding.message
+            )
+        })
         .collect();
-    assert!(found.is_empty(), "findings in clean code:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "findings in clean code:\n{}",
+        found.join("\n")
+    );
 }
