@@ -47,6 +47,9 @@ pub struct Analysis {
     pub findings: Vec<Reported>,
     pub elapsed: Duration,
     pub root: PathBuf,
+    /// Entry points found, per framework (`--stats`).
+    pub handlers: BTreeMap<&'static str, usize>,
+    pub reached: usize,
 }
 
 pub struct RunOptions<'a> {
@@ -254,6 +257,8 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
     // Pass 2: the project index.
     let refs: Vec<(&str, &FileFacts)> = files.iter().map(|(p, f)| (p.as_str(), f)).collect();
     let index = ProjectIndex::build(&refs, opts.config);
+    analysis.handlers = index.request.counts.clone();
+    analysis.reached = index.request.reached.len();
     if timings {
         eprintln!("timing: index {:.2} s", start.elapsed().as_secs_f64());
     }
@@ -442,6 +447,14 @@ pub fn stats_text(a: &Analysis) -> String {
     let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &a.findings {
         *per_rule.entry(f.finding.rule).or_default() += 1;
+    }
+    let total_handlers: usize = a.handlers.values().sum();
+    out.push_str(&format!(
+        "  handlers found: {total_handlers} ({} functions reached from them)\n",
+        a.reached
+    ));
+    for (fw, n) in &a.handlers {
+        out.push_str(&format!("    {fw:<20} {n}\n"));
     }
     out.push_str(&format!("  findings: {}\n", a.findings.len()));
     for (rule, n) in &per_rule {

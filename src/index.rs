@@ -46,8 +46,10 @@ pub struct ProjectIndex {
     classes: HashMap<String, Vec<(u32, Idx)>>,
     query_functions: Vec<String>,
     write_functions: Vec<String>,
-    /// Files with at least one Ruby class (constants resolve across files).
-    pub handlers: usize,
+    /// Entry points and the functions they reach.
+    pub request: crate::handlers::RequestPath,
+    /// The project's Django settings set `DEFAULT_PAGINATION_CLASS`.
+    pub default_pagination: bool,
 }
 
 impl Models for ProjectIndex {
@@ -106,6 +108,10 @@ impl ProjectIndex {
         ix.find_models(files);
         ix.find_relations(files);
         ix.find_helpers(files);
+        ix.request = crate::handlers::RequestPath::build(files, &ix);
+        ix.default_pagination = files.iter().any(|(p, f)| {
+            p.ends_with("settings.py") || p.contains("/settings/")
+        } && f.strings_mention("DEFAULT_PAGINATION_CLASS"));
         ix
     }
 

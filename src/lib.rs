@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod facts;
+pub mod handlers;
 pub mod index;
 pub mod lang;
 pub mod report;

@@ -123,6 +123,7 @@ enum Cap {
     Comment,
     Error,
     Awaited,
+    Visibility,
     Other,
 }
 
@@ -155,6 +156,7 @@ fn compiled(lang: Lang) -> &'static CompiledQuery {
                         "comment" => Cap::Comment,
                         "error" => Cap::Error,
                         "awaited" => Cap::Awaited,
+                        "visibility" => Cap::Visibility,
                         _ => Cap::Other,
                     })
                     .collect();
@@ -402,6 +404,9 @@ impl<'a> Builder<'a> {
                 assigns: Vec::new(),
                 imports: Vec::new(),
                 members: Vec::new(),
+                visibility: Vec::new(),
+                markers: Vec::new(),
+                exit_texts: Vec::new(),
                 exits: Vec::new(),
                 error_spans: Vec::new(),
                 lines: nlines,
@@ -461,6 +466,7 @@ impl<'a> Builder<'a> {
                 Cap::Import => self.import(n),
                 Cap::Member => self.member(n),
                 Cap::Jump => self.jump(n),
+                Cap::Visibility => self.f.visibility.push(n.start_byte() as u32),
                 Cap::Call | Cap::Awaited | Cap::Other => {}
             }
         }
@@ -478,6 +484,7 @@ impl<'a> Builder<'a> {
             _ => n.child_by_field_name("arguments"),
         };
         match self.lang {
+            Lang::Ruby if n.kind() == "subshell" => path.push(seg("`", true)),
             Lang::Ruby => self.ruby_path(n, &mut path),
             _ => {
                 let callee = if is_new {
@@ -1202,6 +1209,10 @@ impl<'a> Builder<'a> {
         let src = self.src;
         let whole = text(src, n);
         if !whole.contains('*') {
+            let inner = whole.trim_matches(|c| c == '"' || c == '\'');
+            if MARKERS.contains(&inner) {
+                self.f.markers.push(inner.to_string());
+            }
             return;
         }
         // Strings that are part of a larger string node are handled by their parent.
@@ -1759,6 +1770,9 @@ impl<'a> Builder<'a> {
                 assigns: Vec::new(),
                 imports: Vec::new(),
                 members: Vec::new(),
+                visibility: Vec::new(),
+                markers: Vec::new(),
+                exit_texts: Vec::new(),
                 exits: Vec::new(),
                 error_spans: Vec::new(),
                 lines: 0,

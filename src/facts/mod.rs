@@ -281,15 +281,32 @@ pub struct FileFacts {
     pub assigns: Vec<Assign>,
     pub imports: Vec<Import>,
     pub members: Vec<Member>,
+    /// String literals that are project-wide settings the index reads
+    /// (`"DEFAULT_PAGINATION_CLASS"`).
+    #[serde(default)]
+    pub markers: Vec<String>,
+    /// Offsets of Ruby `private`/`protected` markers.
+    #[serde(default)]
+    pub visibility: Vec<u32>,
     /// Byte ranges of `return`/`break`/`raise`/`throw` statements: a call inside one runs at
     /// most once per call of its function.
     pub exits: Vec<(u32, u32)>,
+    /// The text of each exit (short), parallel to `exits`.
+    #[serde(default)]
+    pub exit_texts: Vec<String>,
     /// Byte ranges of ERROR and MISSING nodes: nothing is reported from inside them.
     pub error_spans: Vec<(u32, u32)>,
     pub lines: u32,
 }
 
+/// String literals recorded as markers when they appear anywhere in a file.
+pub const MARKERS: &[&str] = &["DEFAULT_PAGINATION_CLASS"];
+
 impl FileFacts {
+    pub fn strings_mention(&self, marker: &str) -> bool {
+        self.markers.iter().any(|m| m == marker)
+    }
+
     pub fn in_error(&self, span: &Span) -> bool {
         self.error_spans
             .iter()

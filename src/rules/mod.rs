@@ -10,8 +10,13 @@ use crate::index::ProjectIndex;
 use crate::lang::Lang;
 
 mod db_loop;
+pub mod missing_timeout;
 pub mod n_plus_one;
+mod request;
 pub mod select_star;
+pub mod sync_io;
+pub mod sync_logging;
+pub mod unbounded_query;
 pub mod write_in_loop;
 
 /// How serious a finding is. Ordered from least to most.
@@ -112,8 +117,12 @@ fn fence_lang(l: &str) -> &str {
 }
 
 const META_SOURCES: &[&str] = &[
+    include_str!("../../rules/missing-timeout.toml"),
     include_str!("../../rules/n-plus-one.toml"),
     include_str!("../../rules/select-star.toml"),
+    include_str!("../../rules/sync-io.toml"),
+    include_str!("../../rules/sync-logging.toml"),
+    include_str!("../../rules/unbounded-query.toml"),
     include_str!("../../rules/write-in-loop.toml"),
     include_str!("../../rules/unused-suppression.toml"),
 ];
@@ -189,8 +198,12 @@ type Check = fn(&Ctx, &mut Vec<Finding>);
 /// The check function of each rule id.
 pub fn checks() -> &'static [(&'static str, Check)] {
     &[
+        ("missing-timeout", missing_timeout::check),
         ("n-plus-one", n_plus_one::check),
         ("select-star", select_star::check),
+        ("sync-io", sync_io::check),
+        ("sync-logging", sync_logging::check),
+        ("unbounded-query", unbounded_query::check),
         ("write-in-loop", write_in_loop::check),
     ]
 }

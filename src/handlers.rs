@@ -1,0 +1,272 @@
+//! Request-path detection: entry points (route handlers, controller actions, views, jobs)
+//! and the project functions they reach, so rules about blocking work know where a user
+//! is waiting.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::facts::{ArgKind, FileFacts, Idx, Span};
+use crate::index::ProjectIndex;
+use crate::lang::Lang;
+
+/// Entry points of one file: regions of code that run per request or per job.
+#[derive(Debug, Default, Clone)]
+pub struct FileHandlers {
+    /// (region, framework) — a handler function's span or a Ruby route block.
+    pub regions: Vec<(Span, &'static str)>,
+}
+
+const HTTP_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "del", "all", "head", "options", "use", "route"];
+const ROUTERS: &[&str] = &["app", "router", "server", "api", "routes", "fastify", "r", "route", "apiRouter", "v1", "instance"];
+const DRF_METHODS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "list", "retrieve", "create", "update", "partial_update", "destroy",
+    "get_queryset", "get_object", "perform_create", "perform_update", "form_valid", "get_context_data", "dispatch",
+];
+
+fn is_test_or_script(path: &str) -> bool {
+    let p = path.to_ascii_lowercase();
+    let file = p.rsplit('/').next().unwrap_or(&p);
+    p.split('/').any(|d| {
+        matches!(d, "test" | "tests" | "spec" | "specs" | "__tests__" | "__mocks__" | "fixtures_test" | "scripts" | "bin" | "migrations" | "e2e" | "cypress" | "commands")
+    }) || file.starts_with("test_")
+        || file.ends_with("_test.py")
+        || file.ends_with("_spec.rb")
+        || file.ends_with("_test.rb")
+        || file.contains(".test.")
+        || file.contains(".spec.")
+        || file.contains(".config.")
+        || file == "conftest.py"
+        || file == "manage.py"
+        || file == "setup.py"
+        || file == "rakefile"
+        || file.ends_with(".rake")
+}
+
+/// Test files, scripts, migrations and build configs: not server code.
+pub fn not_server_code(path: &str) -> bool {
+    is_test_or_script(path)
+}
+
+/// Finds the entry points of one file.
+pub fn find(path: &str, f: &FileFacts) -> FileHandlers {
+    let mut h = FileHandlers::default();
+    if is_test_or_script(path) {
+        return h;
+    }
+    match f.lang {
+        Lang::Python => python(path, f, &mut h),
+        Lang::Ruby => ruby(f, &mut h),
+        _ => ecma(path, f, &mut h),
+    }
+    h
+}
+
+fn ecma(path: &str, f: &FileFacts, h: &mut FileHandlers) {
+    // Express/Koa/Fastify/Hapi: `app.get('/x', ...handlers)`, `router.post(...)`,
+    // `fastify.route({ handler })`, `server.route({ path, handler })`.
+    for c in &f.calls {
+        if c.path.len() != 2 {
+            continue;
+        }
+        let m = c.method();
+        if !HTTP_METHODS.contains(&m) {
+            continue;
+        }
+        let recv = c.root();
+        let routed = ROUTERS.contains(&recv) || recv.ends_with("Router") || recv.ends_with("router") || recv.ends_with("App");
+        if !routed {
+            continue;
+        }
+        let path_arg = c.args.first().is_some_and(|a| a.kind == ArgKind::String && a.text.len() > 2 && a.text[1..].starts_with('/'));
+        let route_obj = (m == "route") && c.args.first().is_some_and(|a| a.kind == ArgKind::Object && a.keys.iter().any(|k| k == "handler"));
+        if !(path_arg || route_obj || (m == "use" && c.args.iter().any(|a| a.kind == ArgKind::Function))) {
+            continue;
+        }
+        let fw = if recv.contains("fastify") { "fastify" } else { "express" };
+        for a in &c.args {
+            if a.kind == ArgKind::Function || a.kind == ArgKind::Object {
+                h.regions.push((a.span, fw));
+            } else if a.kind == ArgKind::Ident {
+                // A named handler defined in this file.
+                if let Some(func) = f.functions.iter().find(|x| x.name == a.text) {
+                    h.regions.push((func.span, fw));
+                }
+            }
+        }
+    }
+    // NestJS: `@Get()` methods of a `@Controller()` class.
+    for func in &f.functions {
+        let Some(ci) = func.class else { continue };
+        let class = &f.classes[ci as usize];
+        if !class.decorators.iter().any(|d| d.starts_with("Controller")) {
+            continue;
+        }
+        if func.decorators.iter().any(|d| {
+            let name = d.split('(').next().unwrap_or("");
+            matches!(name, "Get" | "Post" | "Put" | "Patch" | "Delete" | "All" | "Head" | "Options" | "Sse" | "MessagePattern" | "EventPattern")
+        }) {
+            h.regions.push((func.span, "nestjs"));
+        }
+    }
+    // Next.js: `pages/api/**` default exports, `app/**/route.ts` exporting GET/POST/...
+    let in_pages_api = path.contains("pages/api/");
+    let is_route_file = path.contains("app/") && path.rsplit('/').next().is_some_and(|n| n.starts_with("route."));
+    for func in &f.functions {
+        if func.parent.is_some() {
+            continue;
+        }
+        if (is_route_file && func.exported && matches!(func.name.as_str(), "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"))
+            || (in_pages_api && func.exported)
+        {
+            h.regions.push((func.span, "nextjs"));
+        }
+        // Middleware shape: `(req, res, next)`.
+        if func.params.len() == 3
+            && matches!(func.params[0].as_str(), "req" | "request")
+            && matches!(func.params[1].as_str(), "res" | "response" | "reply")
+            && func.params[2] == "next"
+        {
+            h.regions.push((func.span, "middleware"));
+        }
+    }
+}
+
+fn python(path: &str, f: &FileFacts, h: &mut FileHandlers) {
+    let views_module = path.ends_with("views.py") || path.contains("/views/") || path.ends_with("api.py") || path.contains("/api/");
+    for func in &f.functions {
+        // Flask / FastAPI routes, Celery tasks.
+        let mut fw = None;
+        for d in &func.decorators {
+            let head = d.split('(').next().unwrap_or("");
+            let last = head.rsplit('.').next().unwrap_or(head);
+            if head.contains('.') && matches!(last, "route" | "get" | "post" | "put" | "patch" | "delete" | "api_route" | "websocket") {
+                fw = Some(if d.contains("route") && !head.starts_with("router") { "flask" } else { "fastapi" });
+            } else if matches!(last, "shared_task" | "task" | "periodic_task") {
+                fw = Some("celery");
+            } else if matches!(last, "api_view" | "action") {
+                fw = Some("drf");
+            }
+        }
+        if fw.is_none() && func.class.is_none() && func.parent.is_none() && views_module && func.params.first().is_some_and(|p| p == "request") {
+            fw = Some("django");
+        }
+        if fw.is_none() {
+            if let Some(ci) = func.class {
+                let class = &f.classes[ci as usize];
+                let is_view = class.superclasses.iter().any(|s| {
+                    let base = s.rsplit('.').next().unwrap_or(s);
+                    base.ends_with("View") || base.ends_with("ViewSet") || base.ends_with("APIView") || base.ends_with("Mixin") && views_module
+                });
+                if is_view && DRF_METHODS.contains(&func.name.as_str()) {
+                    fw = Some(if class.superclasses.iter().any(|s| s.contains("APIView") || s.contains("ViewSet") || s.contains("generics.")) { "drf" } else { "django" });
+                }
+            }
+        }
+        if let Some(fw) = fw {
+            h.regions.push((func.span, fw));
+        }
+    }
+}
+
+fn ruby(f: &FileFacts, h: &mut FileHandlers) {
+    for func in &f.functions {
+        let Some(ci) = func.class else { continue };
+        let class = &f.classes[ci as usize];
+        let controller = class.superclasses.iter().any(|s| s.ends_with("Controller") || s.ends_with("Controller::Base") || s == "ActionController::API");
+        let job = class.superclasses.iter().any(|s| s == "ApplicationJob" || s == "ActiveJob::Base")
+            || f.calls.iter().any(|c| {
+                c.class == Some(ci) && c.root() == "include" && c.args.iter().any(|a| a.text.starts_with("Sidekiq::"))
+            });
+        if controller {
+            // Public methods only: before any `private`/`protected` marker in the class.
+            let private = f.visibility.iter().any(|&v| class.span.start <= v && v < func.span.start && v < class.span.end);
+            if !private && !func.name.starts_with('_') {
+                h.regions.push((func.span, "rails"));
+            }
+        } else if job && func.name == "perform" {
+            h.regions.push((func.span, if class.superclasses.iter().any(|s| s.contains("Job")) { "activejob" } else { "sidekiq" }));
+        }
+    }
+    // Sinatra / Grape: `get '/x' do ... end`.
+    for c in &f.calls {
+        if c.path.len() == 1
+            && matches!(c.root(), "get" | "post" | "put" | "patch" | "delete")
+            && c.has_block
+            && c.args.first().is_some_and(|a| a.kind == ArgKind::String && (a.text.contains('/') || a.text.starts_with(':')))
+        {
+            if let Some(b) = c.args.iter().find(|a| a.kind == ArgKind::Function) {
+                h.regions.push((b.span, "sinatra"));
+            }
+        }
+    }
+}
+
+/// Handlers of every file and the functions they reach (up to `depth` calls deep).
+#[derive(Debug, Default)]
+pub struct RequestPath {
+    pub per_file: Vec<FileHandlers>,
+    /// (file, function) reached from a handler.
+    pub reached: HashSet<(u32, Idx)>,
+    pub counts: BTreeMap<&'static str, usize>,
+}
+
+impl RequestPath {
+    pub fn build(files: &[(&str, &FileFacts)], index: &ProjectIndex) -> RequestPath {
+        let mut rp = RequestPath::default();
+        for (path, f) in files {
+            let h = find(path, f);
+            for (_, fw) in &h.regions {
+                *rp.counts.entry(fw).or_default() += 1;
+            }
+            rp.per_file.push(h);
+        }
+        // Breadth-first over calls made inside handler regions and reached functions.
+        let mut frontier: Vec<(u32, Span)> = Vec::new();
+        for (fi, h) in rp.per_file.iter().enumerate() {
+            for (s, _) in &h.regions {
+                frontier.push((fi as u32, *s));
+            }
+        }
+        let by_file: HashMap<u32, &FileFacts> = files.iter().enumerate().map(|(i, (_, f))| (i as u32, *f)).collect();
+        for _depth in 0..3 {
+            let mut next = Vec::new();
+            for (fi, region) in &frontier {
+                let f = by_file[fi];
+                for c in f.calls.iter().filter(|c| region.contains(&c.span)) {
+                    if let Some(t) = index.resolve(files, *fi, c) {
+                        if rp.reached.insert(t) {
+                            let tf = by_file[&t.0];
+                            next.push((t.0, tf.functions[t.1 as usize].span));
+                        }
+                    }
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            frontier = next;
+        }
+        rp
+    }
+
+    /// Is `span` of file `fi` on a request path: inside a handler or a function it reaches?
+    pub fn covers(&self, fi: u32, f: &FileFacts, span: &Span) -> bool {
+        if self.per_file.get(fi as usize).is_some_and(|h| h.regions.iter().any(|(r, _)| r.contains(span))) {
+            return true;
+        }
+        f.functions
+            .iter()
+            .enumerate()
+            .any(|(i, func)| func.span.contains(span) && self.reached.contains(&(fi, i as Idx)))
+    }
+
+    /// The framework of the handler region containing `span`, if any.
+    pub fn handler_at(&self, fi: u32, span: &Span) -> Option<(Span, &'static str)> {
+        self.per_file
+            .get(fi as usize)?
+            .regions
+            .iter()
+            .filter(|(r, _)| r.contains(span))
+            .min_by_key(|(r, _)| r.len())
+            .copied()
+    }
+}

@@ -1,0 +1,110 @@
+//! What the request-path rules share: where a call runs, and where its result goes.
+
+use crate::facts::{Call, FileFacts, Idx};
+use crate::handlers;
+use crate::rules::Ctx;
+
+/// Is the call in server code on a request path (a handler, or a function one reaches)?
+pub fn on_request_path(ctx: &Ctx, call: &Call) -> bool {
+    !handlers::not_server_code(ctx.path) && ctx.index.request.covers(ctx.file, ctx.facts, &call.span)
+}
+
+/// Is the call inside an `async` function (any enclosing one)?
+pub fn in_async(f: &FileFacts, call: &Call) -> bool {
+    let mut cur = call.func;
+    let mut guard = 0;
+    while let Some(i) = cur {
+        guard += 1;
+        if guard > 32 {
+            return false;
+        }
+        let func = &f.functions[i as usize];
+        if func.is_async {
+            return true;
+        }
+        cur = func.parent;
+    }
+    false
+}
+
+/// Is the innermost function around the call an `async` one?
+pub fn directly_in_async(f: &FileFacts, call: &Call) -> bool {
+    call.func.is_some_and(|i| f.functions[i as usize].is_async)
+}
+
+/// Is the call inside an argument of a call that moves work off the event loop
+/// (`asyncio.to_thread`, `run_in_executor`, `sync_to_async`)?
+pub fn offloaded(f: &FileFacts, call: &Call) -> bool {
+    f.calls.iter().any(|c| {
+        matches!(c.method(), "to_thread" | "run_in_executor" | "sync_to_async" | "run_sync" | "defer_to_thread" | "setImmediate")
+            && c.span.contains(&call.span)
+            && c.span != call.span
+    })
+}
+
+/// Does `name` appear as a whole word in `text`?
+pub fn mentions(text: &str, name: &str) -> bool {
+    if name.is_empty() {
+        return false;
+    }
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(p) = text[from..].find(name) {
+        let s = from + p;
+        let e = s + name.len();
+        let before = s == 0 || !(b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'_' || b[s - 1] == b'.');
+        let after = e >= b.len() || !(b[e].is_ascii_alphanumeric() || b[e] == b'_');
+        if before && after {
+            return true;
+        }
+        from = e;
+    }
+    false
+}
+
+/// Response calls: the rows given to one of these go back to the client.
+fn is_response_call(c: &Call) -> bool {
+    let m = c.method();
+    matches!(m, "json" | "send" | "jsonify" | "JsonResponse" | "Response" | "render" | "render_to_response" | "ok" | "JSONResponse" | "ORJSONResponse" | "TemplateResponse")
+        || (m.ends_with("Serializer") && c.keyword("many").is_some_and(|a| a.text == "True"))
+}
+
+/// Do the rows of `call` go back to the client: returned, passed to a response, or
+/// assigned to a name that is?
+pub fn flows_to_response(ctx: &Ctx, call: &Call) -> bool {
+    let f = ctx.facts;
+    // Directly inside a response call or a return.
+    if f.calls.iter().any(|c| c.span.contains(&call.span) && c.span != call.span && is_response_call(c)) {
+        return true;
+    }
+    if exit_contains(f, call) {
+        return true;
+    }
+    // Assigned to a name used later in a response or a return of the same function.
+    let Some(a) = f.assigns.iter().find(|a| a.value_call.is_some_and(|ci| std::ptr::eq(&f.calls[ci as usize], call))) else {
+        return false;
+    };
+    let names: Vec<&str> = a.targets.iter().map(|t| t.as_str()).collect();
+    f.calls.iter().any(|c| {
+        c.func == call.func && c.span.start > a.span.end && is_response_call(c) && c.args.iter().any(|x| names.iter().any(|n| mentions(&x.text, n)))
+    }) || f.exits.iter().zip(&f.exit_texts).any(|((s, _), t)| {
+        *s > a.span.end && func_of_offset(f, *s) == call.func && t.starts_with("return") && names.iter().any(|n| mentions(t, n))
+    }) || f.assigns.iter().any(|b| {
+        b.func == call.func && b.span.start > a.span.end && b.targets.iter().any(|t| t.ends_with(".body")) && names.iter().any(|n| mentions(&b.value_text, n))
+    })
+}
+
+fn exit_contains(f: &FileFacts, call: &Call) -> bool {
+    f.exits.iter().zip(&f.exit_texts).any(|(&(s, e), t)| {
+        s <= call.span.start && call.span.end <= e && t.starts_with("return") && func_of_offset(f, s) == call.func
+    })
+}
+
+fn func_of_offset(f: &FileFacts, off: u32) -> Option<Idx> {
+    f.functions
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| x.span.start <= off && off < x.span.end)
+        .min_by_key(|(_, x)| x.span.len())
+        .map(|(i, _)| i as Idx)
+}

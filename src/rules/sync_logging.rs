@@ -1,0 +1,123 @@
+//! `sync-logging`: console/print logging on request paths, and eagerly formatted log
+//! messages anywhere in server code.
+
+use super::request::on_request_path;
+use super::{Ctx, Finding};
+use crate::facts::{ArgKind, Call};
+use crate::handlers;
+use crate::lang::Lang;
+
+const ID: &str = "sync-logging";
+const LOG_METHODS: &[&str] = &["debug", "info", "warn", "warning", "error", "critical", "exception", "trace", "fatal", "log", "verbose", "silly"];
+
+fn is_logger(c: &Call) -> bool {
+    if !LOG_METHODS.contains(&c.method()) {
+        return false;
+    }
+    let recv = c.receiver();
+    matches!(
+        recv.as_str(),
+        "logger" | "log" | "LOGGER" | "_logger" | "logging" | "LOG" | "_log" | "self.logger" | "this.logger" | "self.log" | "this.log"
+            | "Rails.logger" | "app.logger" | "current_app.logger" | "fastify.log" | "request.log" | "req.log" | "self._logger" | "this._logger"
+            | "cls.logger" | "self.LOGGER"
+    ) || recv.ends_with("_logger")
+        || recv.ends_with("Logger")
+}
+
+/// Is the first argument a message formatted before the call (whatever the log level)?
+fn eager(lang: Lang, c: &Call) -> Option<&'static str> {
+    let a = c.args.first()?;
+    if a.keyword.is_some() {
+        return None;
+    }
+    let t = a.text.as_str();
+    match lang {
+        Lang::Python => {
+            let lower = t.get(..2).unwrap_or("").to_ascii_lowercase();
+            if (t.starts_with("f\"") || t.starts_with("f'") || lower == "rf" || lower == "fr") && t.contains('{') {
+                return Some("an f-string");
+            }
+            let quoted = t.starts_with('"') || t.starts_with('\'');
+            if quoted && a.kind == ArgKind::Other {
+                if t.contains(".format(") {
+                    return Some("`str.format`");
+                }
+                if t.contains("\" %") || t.contains("' %") || t.contains("\"%") && t.contains("% ") {
+                    return Some("`%` formatting");
+                }
+                if t.contains("\" +") || t.contains("' +") {
+                    return Some("string concatenation");
+                }
+            }
+            None
+        }
+        Lang::Ruby => {
+            if c.has_block {
+                return None;
+            }
+            (t.starts_with('"') && t.contains("#{")).then_some("string interpolation")
+        }
+        _ => {
+            if t.starts_with('`') && t.contains("${") {
+                return Some("a template literal");
+            }
+            let quoted = t.starts_with('"') || t.starts_with('\'') || t.starts_with('`');
+            if a.kind == ArgKind::Other && (quoted && (t.contains("' +") || t.contains("\" +") || t.contains("` +")) || t.contains("+ '") || t.contains("+ \"")) {
+                return Some("string concatenation");
+            }
+            None
+        }
+    }
+}
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let f = ctx.facts;
+    if handlers::not_server_code(ctx.path) {
+        return;
+    }
+    for c in &f.calls {
+        // Console/print output in a handler.
+        let console = match f.lang {
+            Lang::Python => c.path.len() == 1 && c.root() == "print",
+            Lang::Ruby => c.path.len() == 1 && matches!(c.root(), "puts" | "p" | "pp" | "print") && !c.args.is_empty(),
+            _ => c.path.len() == 2 && c.root() == "console" && matches!(c.method(), "log" | "info" | "debug" | "warn" | "error" | "trace" | "dir" | "table"),
+        };
+        if console && on_request_path(ctx, c) {
+            let help = match f.lang {
+                Lang::Python => "use the `logging` module (with a queue handler for heavy volume); `print` writes to stdout synchronously on every request",
+                Lang::Ruby => "use `Rails.logger` (or a structured logger); `puts` writes to stdout synchronously on every request",
+                _ => "use an asynchronous structured logger such as pino (`req.log.info({ ... }, 'msg')`); `console.*` writes synchronously to stdout/stderr on every request",
+            };
+            out.push(Finding {
+                rule: ID,
+                span: c.span,
+                message: format!("`{}` writes to the console on every request", c.dotted()),
+                label: "synchronous console output in a handler".into(),
+                help: help.into(),
+                related: Vec::new(),
+                code_hash: c.hash,
+                fix: None,
+            });
+            continue;
+        }
+        if !is_logger(c) {
+            continue;
+        }
+        let Some(how) = eager(f.lang, c) else { continue };
+        let help = match f.lang {
+            Lang::Python => "pass the values as arguments (`logger.info(\"user %s loaded\", user_id)`) so they are formatted only if the record is emitted",
+            Lang::Ruby => "use the block form (`logger.debug { \"... #{value}\" }`) so the string is built only when the level is enabled",
+            _ => "log structured fields (`logger.info({ userId }, 'user loaded')`) instead of building the message string",
+        };
+        out.push(Finding {
+            rule: ID,
+            span: c.span,
+            message: format!("`{}` formats its message with {how} before the logger decides to emit it", c.dotted()),
+            label: "eagerly formatted log message".into(),
+            help: help.into(),
+            related: Vec::new(),
+            code_hash: c.hash,
+            fix: None,
+        });
+    }
+}

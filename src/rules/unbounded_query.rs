@@ -1,0 +1,147 @@
+//! `unbounded-query`: list queries with no limit whose rows go back to the client.
+
+use super::request::{flows_to_response, on_request_path};
+use super::{Ctx, Finding};
+use crate::facts::{ArgKind, Call};
+use crate::handlers;
+use crate::lang::Lang;
+
+const ID: &str = "unbounded-query";
+
+fn chain_has(c: &Call, names: &[&str]) -> bool {
+    c.path.iter().any(|s| names.contains(&s.name.as_str()))
+}
+
+fn first_object_keys(c: &Call) -> Option<Vec<&str>> {
+    c.args
+        .iter()
+        .find(|a| a.kind == ArgKind::Object)
+        .map(|a| a.keys.iter().map(|k| k.as_str()).collect())
+}
+
+/// Why a query call is an unbounded list, or `None`.
+fn unbounded(ctx: &Ctx, c: &Call) -> Option<(String, &'static str)> {
+    let f = ctx.facts;
+    let op = ctx.index.db_op(f.lang, c)?;
+    if op.write {
+        return None;
+    }
+    let fw = op.api.framework.as_str();
+    let bounded_chain = ["limit", "take", "first", "get", "count", "exists", "aggregate", "paginate", "page", "per", "pagy", "find", "find_by", "pluck_first", "findOne", "findUnique", "findFirst", "getOne", "sum", "max", "min", "avg", "latest", "earliest", "in_bulk", "iterator", "last", "countDocuments", "findById", "findByPk"];
+    match fw {
+        "prisma" if op.op == "findMany" => {
+            let keys = first_object_keys(c).unwrap_or_default();
+            (!keys.contains(&"take") && !c.args.iter().any(|a| a.kind == ArgKind::Ident))
+                .then(|| (format!("`{}` has no `take`", c.dotted()), "pass `take` (and `skip`/`cursor`) from the request's page parameters"))
+        }
+        "sequelize" if matches!(op.op.as_str(), "findAll" | "find" | "findAndCountAll") => {
+            if op.op == "find" {
+                return (!chain_has(c, &["limit", "paginate"]))
+                    .then(|| (format!("`{}` has no `.limit()`", c.dotted()), "add `.limit(n)` and a page parameter (`.skip()` or a range on a sorted key)"));
+            }
+            let keys = first_object_keys(c).unwrap_or_default();
+            (!keys.contains(&"limit") && !c.args.iter().any(|a| a.kind == ArgKind::Ident))
+                .then(|| (format!("`{}` has no `limit`", c.dotted()), "pass `limit` and `offset` from the request's page parameters"))
+        }
+        "typeorm" if matches!(op.op.as_str(), "find" | "findBy" | "getMany" | "getRawMany" | "findAndCount") => {
+            let keys = first_object_keys(c).unwrap_or_default();
+            (!keys.contains(&"take") && !chain_has(c, &["take", "limit"]) && !c.args.iter().any(|a| a.kind == ArgKind::Ident))
+                .then(|| (format!("`{}` has no `take`", c.dotted()), "pass `take`/`skip` (or `.take()`/`.skip()` on the query builder)"))
+        }
+        "sql-builder" => {
+            let sql = c.path.iter().find(|s| s.called && s.args.first().is_some_and(|a| a.starts_with(['"', '\'', '`']))).and_then(|s| s.args.first());
+            let is_raw = op.op == "query" || op.op == "execute" || op.op == "all" || op.op == "any" || op.op == "many" || op.op == "manyOrNone";
+            if is_raw {
+                let sql = sql?.to_ascii_lowercase();
+                if !sql.contains("select") || sql.contains("limit") || sql.contains("count(") || sql.contains("where id") || sql.contains(".id =") || sql.contains(" id =") || sql.contains("fetch first") {
+                    return None;
+                }
+                return Some((format!("`{}` runs SQL without `LIMIT`", c.dotted()), "add `LIMIT $n OFFSET $m` (or keyset pagination) driven by the request"));
+            }
+            (chain_has(c, &["select"]) && !chain_has(c, &bounded_chain))
+                .then(|| (format!("`{}` has no `.limit()`", c.dotted()), "add `.limit(n)` and `.offset(m)` (or keyset pagination) driven by the request"))
+        }
+        "django" if matches!(op.op.as_str(), "all" | "filter" | "exclude" | "order_by" | "values" | "values_list" | "select_related" | "prefetch_related" | "annotate" | "only" | "defer" | "distinct") => {
+            (!chain_has(c, &bounded_chain)).then(|| (format!("`{}` returns every matching row", c.dotted()), "paginate (`Paginator`, DRF `pagination_class`) or slice the queryset (`[:50]`)"))
+        }
+        "activerecord" if matches!(op.op.as_str(), "all" | "where" | "order" | "includes" | "joins" | "left_joins" | "select" | "preload" | "eager_load") => {
+            (!chain_has(c, &bounded_chain)).then(|| (format!("`{}` loads every matching record", c.dotted()), "paginate (`.page(params[:page]).per(25)` with kaminari, `pagy`, or `.limit(n)`)"))
+        }
+        _ => None,
+    }
+}
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let f = ctx.facts;
+    if handlers::not_server_code(ctx.path) {
+        return;
+    }
+    let mut seen = std::collections::HashSet::new();
+    for c in &f.calls {
+        // The outermost call of a chain only.
+        if f.calls.iter().any(|d| d.span.start == c.span.start && d.span.end > c.span.end) {
+            continue;
+        }
+        let drf_attr = f.lang == Lang::Python && drf_list_queryset(ctx, c);
+        if !drf_attr && !on_request_path(ctx, c) {
+            continue;
+        }
+        let Some((what, help)) = unbounded(ctx, c) else { continue };
+        // Sliced querysets: `Model.objects.all()[:50]`.
+        let sliced = f.assigns.iter().any(|a| a.value_text.starts_with(&*short_prefix(c)) && a.value_text.trim_end().ends_with(']'));
+        if sliced {
+            continue;
+        }
+        let returned = drf_attr || flows_to_response(ctx, c) || rails_index_ivar(ctx, c);
+        if !returned || !seen.insert(c.span.start) {
+            continue;
+        }
+        out.push(Finding {
+            rule: ID,
+            span: c.span,
+            message: format!("{what}, and its rows go back to the client: the response grows with the table"),
+            label: "unbounded list query".into(),
+            help: help.into(),
+            related: Vec::new(),
+            code_hash: c.hash,
+            fix: None,
+        });
+    }
+}
+
+fn short_prefix(c: &Call) -> String {
+    c.path.first().map(|s| s.name.clone()).unwrap_or_default()
+}
+
+/// `queryset = Model.objects.all()` on a DRF list view with no pagination class, in a
+/// project whose settings set no default pagination.
+fn drf_list_queryset(ctx: &Ctx, c: &Call) -> bool {
+    let f = ctx.facts;
+    if ctx.index.default_pagination {
+        return false;
+    }
+    let Some(a) = f.assigns.iter().find(|a| a.func.is_none() && a.class.is_some() && a.targets.iter().any(|t| t == "queryset") && a.value_call.is_some_and(|ci| f.calls[ci as usize].span == c.span)) else {
+        return false;
+    };
+    let Some(ci) = a.class else { return false };
+    let class = &f.classes[ci as usize];
+    let list_view = class.superclasses.iter().any(|s| {
+        let b = s.rsplit('.').next().unwrap_or(s);
+        matches!(b, "ListAPIView" | "ListCreateAPIView" | "ModelViewSet" | "ReadOnlyModelViewSet" | "ListModelMixin")
+    });
+    let has_pagination = f.assigns.iter().any(|x| x.class == Some(ci) && x.func.is_none() && x.targets.iter().any(|t| t == "pagination_class") && x.value_text != "None");
+    list_view && !has_pagination
+}
+
+/// `@posts = Post.all` in a Rails `index` action: the view renders every record.
+fn rails_index_ivar(ctx: &Ctx, c: &Call) -> bool {
+    let f = ctx.facts;
+    if f.lang != Lang::Ruby {
+        return false;
+    }
+    let Some((region, "rails")) = ctx.index.request.handler_at(ctx.file, &c.span) else { return false };
+    let in_index = f.functions.iter().any(|x| x.span == region && x.name == "index");
+    in_index
+        && f.assigns.iter().any(|a| a.targets.iter().any(|t| t.starts_with('@')) && a.value_call.is_some_and(|ci| f.calls[ci as usize].span == c.span))
+        || f.calls.iter().any(|r| r.root() == "render" && r.span.contains(&c.span) && r.keyword("json").is_some())
+}
