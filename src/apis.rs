@@ -59,6 +59,10 @@ pub struct CallShape {
     /// Receivers that look like `receiver` but are something else (`request.session`).
     #[serde(default)]
     pub not_receiver: Vec<String>,
+    /// The file must import one of these modules (a `session` is SQLAlchemy's only where
+    /// SQLAlchemy is imported).
+    #[serde(default)]
+    pub requires_import: Vec<String>,
 }
 
 const SOURCES: &[&str] = &[
@@ -183,7 +187,7 @@ fn first_arg_text(call: &Call, k: usize) -> Option<&str> {
 }
 
 /// The database operation `call` performs, if the vocabulary knows it.
-pub fn db_op(lang: Lang, call: &Call, models: &dyn Models) -> Option<DbOp> {
+pub fn db_op(lang: Lang, call: &Call, models: &dyn Models, imports: &[crate::facts::Import]) -> Option<DbOp> {
     let key = lang_key(lang);
     for api in all().iter().filter(|a| a.language == key) {
         let family = api.models.as_deref();
@@ -220,6 +224,16 @@ pub fn db_op(lang: Lang, call: &Call, models: &dyn Models) -> Option<DbOp> {
                         .not_receiver
                         .iter()
                         .any(|n| recv_text == *n || recv_text.ends_with(&format!(".{n}")))
+                    {
+                        continue;
+                    }
+                    if !shape.requires_import.is_empty()
+                        && !imports.iter().any(|i| {
+                            shape
+                                .requires_import
+                                .iter()
+                                .any(|m| i.source.starts_with(m.as_str()))
+                        })
                     {
                         continue;
                     }

@@ -41,6 +41,26 @@ fn is_test_or_script(path: &str) -> bool {
         || file.ends_with(".rake")
 }
 
+/// Test files (and folders of tests).
+pub fn is_test_path(path: &str) -> bool {
+    let p = path.to_ascii_lowercase();
+    let file = p.rsplit('/').next().unwrap_or(&p);
+    p.split('/').any(|d| matches!(d, "test" | "tests" | "spec" | "specs" | "__tests__" | "__mocks__" | "e2e" | "cypress" | "testing"))
+        || file.starts_with("test_")
+        || file.ends_with("_test.py")
+        || file.ends_with("_spec.rb")
+        || file.ends_with("_test.rb")
+        || file.contains(".test.")
+        || file.contains(".spec.")
+        || file == "conftest.py"
+}
+
+/// Schema migrations: run once, offline.
+pub fn is_migration_path(path: &str) -> bool {
+    let p = path.to_ascii_lowercase();
+    p.split('/').any(|d| matches!(d, "migrations" | "migrate" | "migration" | "alembic"))
+}
+
 /// Test files, scripts, migrations and build configs: not server code.
 pub fn not_server_code(path: &str) -> bool {
     is_test_or_script(path)

@@ -319,8 +319,9 @@ impl ProjectIndex {
     }
 
     /// The database operation of a call, from the vocabulary or the config's own names.
-    pub fn db_op(&self, lang: Lang, call: &Call) -> Option<DbOp> {
-        if let Some(op) = apis::db_op(lang, call, self) {
+    pub fn db_op(&self, f: &FileFacts, call: &Call) -> Option<DbOp> {
+        let lang = f.lang;
+        if let Some(op) = apis::db_op(lang, call, self, &f.imports) {
             return Some(op);
         }
         let dotted = call.dotted();
@@ -446,7 +447,7 @@ impl ProjectIndex {
                 let Some(func) = innermost_named(f, call) else {
                     continue;
                 };
-                let Some(op) = self.db_op(f.lang, call) else {
+                let Some(op) = self.db_op(f, call) else {
                     continue;
                 };
                 let key = (fi as u32, func);

@@ -259,6 +259,9 @@ fn eager_fix(lang: Lang, rel: &str, to_many: bool) -> String {
 
 fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
     let f = ctx.facts;
+    if crate::handlers::is_test_path(ctx.path) || crate::handlers::is_migration_path(ctx.path) {
+        return;
+    }
     if !matches!(f.lang, Lang::Python | Lang::Ruby) || ctx.index.relations.is_empty() {
         return;
     }
@@ -347,6 +350,10 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             continue;
         };
         if relation.to_many || eager_loaded(&text, rel) {
+            continue;
+        }
+        // `issue.project = other`: assigning the association loads nothing.
+        if f.assigns.iter().any(|a| a.span.start == m.span.start) {
             continue;
         }
         if !seen.insert(m.span.start) {

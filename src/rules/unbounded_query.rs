@@ -22,7 +22,7 @@ fn first_object_keys(c: &Call) -> Option<Vec<&str>> {
 /// Why a query call is an unbounded list, or `None`.
 fn unbounded(ctx: &Ctx, c: &Call) -> Option<(String, &'static str)> {
     let f = ctx.facts;
-    let op = ctx.index.db_op(f.lang, c)?;
+    let op = ctx.index.db_op(f, c)?;
     if op.write {
         return None;
     }

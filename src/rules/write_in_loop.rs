@@ -152,7 +152,7 @@ fn instance_of_model(ctx: &Ctx, f: &FileFacts, li: Idx, var: &str, call: &Call) 
         is_model(&head)
     };
     let from_query = |ci: Option<Idx>| {
-        ci.is_some_and(|ci| ctx.index.db_op(f.lang, &f.calls[ci as usize]).is_some())
+        ci.is_some_and(|ci| ctx.index.db_op(f, &f.calls[ci as usize]).is_some())
     };
     // Assigned inside the loop body.
     let l = &f.loops[li as usize];
