@@ -187,7 +187,12 @@ fn first_arg_text(call: &Call, k: usize) -> Option<&str> {
 }
 
 /// The database operation `call` performs, if the vocabulary knows it.
-pub fn db_op(lang: Lang, call: &Call, models: &dyn Models, imports: &[crate::facts::Import]) -> Option<DbOp> {
+pub fn db_op(
+    lang: Lang,
+    call: &Call,
+    models: &dyn Models,
+    imports: &[crate::facts::Import],
+) -> Option<DbOp> {
     let key = lang_key(lang);
     for api in all().iter().filter(|a| a.language == key) {
         let family = api.models.as_deref();

@@ -15,18 +15,63 @@ pub struct FileHandlers {
     pub regions: Vec<(Span, &'static str)>,
 }
 
-const HTTP_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "del", "all", "head", "options", "use", "route"];
-const ROUTERS: &[&str] = &["app", "router", "server", "api", "routes", "fastify", "r", "route", "apiRouter", "v1", "instance"];
+const HTTP_METHODS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "del", "all", "head", "options", "use", "route",
+];
+const ROUTERS: &[&str] = &[
+    "app",
+    "router",
+    "server",
+    "api",
+    "routes",
+    "fastify",
+    "r",
+    "route",
+    "apiRouter",
+    "v1",
+    "instance",
+];
 const DRF_METHODS: &[&str] = &[
-    "get", "post", "put", "patch", "delete", "list", "retrieve", "create", "update", "partial_update", "destroy",
-    "get_queryset", "get_object", "perform_create", "perform_update", "form_valid", "get_context_data", "dispatch",
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "list",
+    "retrieve",
+    "create",
+    "update",
+    "partial_update",
+    "destroy",
+    "get_queryset",
+    "get_object",
+    "perform_create",
+    "perform_update",
+    "form_valid",
+    "get_context_data",
+    "dispatch",
 ];
 
 fn is_test_or_script(path: &str) -> bool {
     let p = path.to_ascii_lowercase();
     let file = p.rsplit('/').next().unwrap_or(&p);
     p.split('/').any(|d| {
-        matches!(d, "test" | "tests" | "spec" | "specs" | "__tests__" | "__mocks__" | "fixtures_test" | "scripts" | "bin" | "migrations" | "e2e" | "cypress" | "commands")
+        matches!(
+            d,
+            "test"
+                | "tests"
+                | "spec"
+                | "specs"
+                | "__tests__"
+                | "__mocks__"
+                | "fixtures_test"
+                | "scripts"
+                | "bin"
+                | "migrations"
+                | "e2e"
+                | "cypress"
+                | "commands"
+        )
     }) || file.starts_with("test_")
         || file.ends_with("_test.py")
         || file.ends_with("_spec.rb")
@@ -45,8 +90,20 @@ fn is_test_or_script(path: &str) -> bool {
 pub fn is_test_path(path: &str) -> bool {
     let p = path.to_ascii_lowercase();
     let file = p.rsplit('/').next().unwrap_or(&p);
-    p.split('/').any(|d| matches!(d, "test" | "tests" | "spec" | "specs" | "__tests__" | "__mocks__" | "e2e" | "cypress" | "testing"))
-        || file.starts_with("test_")
+    p.split('/').any(|d| {
+        matches!(
+            d,
+            "test"
+                | "tests"
+                | "spec"
+                | "specs"
+                | "__tests__"
+                | "__mocks__"
+                | "e2e"
+                | "cypress"
+                | "testing"
+        )
+    }) || file.starts_with("test_")
         || file.ends_with("_test.py")
         || file.ends_with("_spec.rb")
         || file.ends_with("_test.rb")
@@ -58,7 +115,8 @@ pub fn is_test_path(path: &str) -> bool {
 /// Schema migrations: run once, offline.
 pub fn is_migration_path(path: &str) -> bool {
     let p = path.to_ascii_lowercase();
-    p.split('/').any(|d| matches!(d, "migrations" | "migrate" | "migration" | "alembic"))
+    p.split('/')
+        .any(|d| matches!(d, "migrations" | "migrate" | "migration" | "alembic"))
 }
 
 /// Test files, scripts, migrations and build configs: not server code.
@@ -92,16 +150,31 @@ fn ecma(path: &str, f: &FileFacts, h: &mut FileHandlers) {
             continue;
         }
         let recv = c.root();
-        let routed = ROUTERS.contains(&recv) || recv.ends_with("Router") || recv.ends_with("router") || recv.ends_with("App");
+        let routed = ROUTERS.contains(&recv)
+            || recv.ends_with("Router")
+            || recv.ends_with("router")
+            || recv.ends_with("App");
         if !routed {
             continue;
         }
-        let path_arg = c.args.first().is_some_and(|a| a.kind == ArgKind::String && a.text.len() > 2 && a.text[1..].starts_with('/'));
-        let route_obj = (m == "route") && c.args.first().is_some_and(|a| a.kind == ArgKind::Object && a.keys.iter().any(|k| k == "handler"));
-        if !(path_arg || route_obj || (m == "use" && c.args.iter().any(|a| a.kind == ArgKind::Function))) {
+        let path_arg = c.args.first().is_some_and(|a| {
+            a.kind == ArgKind::String && a.text.len() > 2 && a.text[1..].starts_with('/')
+        });
+        let route_obj = (m == "route")
+            && c.args.first().is_some_and(|a| {
+                a.kind == ArgKind::Object && a.keys.iter().any(|k| k == "handler")
+            });
+        if !(path_arg
+            || route_obj
+            || (m == "use" && c.args.iter().any(|a| a.kind == ArgKind::Function)))
+        {
             continue;
         }
-        let fw = if recv.contains("fastify") { "fastify" } else { "express" };
+        let fw = if recv.contains("fastify") {
+            "fastify"
+        } else {
+            "express"
+        };
         for a in &c.args {
             if a.kind == ArgKind::Function || a.kind == ArgKind::Object {
                 h.regions.push((a.span, fw));
@@ -122,19 +195,41 @@ fn ecma(path: &str, f: &FileFacts, h: &mut FileHandlers) {
         }
         if func.decorators.iter().any(|d| {
             let name = d.split('(').next().unwrap_or("");
-            matches!(name, "Get" | "Post" | "Put" | "Patch" | "Delete" | "All" | "Head" | "Options" | "Sse" | "MessagePattern" | "EventPattern")
+            matches!(
+                name,
+                "Get"
+                    | "Post"
+                    | "Put"
+                    | "Patch"
+                    | "Delete"
+                    | "All"
+                    | "Head"
+                    | "Options"
+                    | "Sse"
+                    | "MessagePattern"
+                    | "EventPattern"
+            )
         }) {
             h.regions.push((func.span, "nestjs"));
         }
     }
     // Next.js: `pages/api/**` default exports, `app/**/route.ts` exporting GET/POST/...
     let in_pages_api = path.contains("pages/api/");
-    let is_route_file = path.contains("app/") && path.rsplit('/').next().is_some_and(|n| n.starts_with("route."));
+    let is_route_file = path.contains("app/")
+        && path
+            .rsplit('/')
+            .next()
+            .is_some_and(|n| n.starts_with("route."));
     for func in &f.functions {
         if func.parent.is_some() {
             continue;
         }
-        if (is_route_file && func.exported && matches!(func.name.as_str(), "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"))
+        if (is_route_file
+            && func.exported
+            && matches!(
+                func.name.as_str(),
+                "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
+            ))
             || (in_pages_api && func.exported)
         {
             h.regions.push((func.span, "nextjs"));
@@ -151,22 +246,46 @@ fn ecma(path: &str, f: &FileFacts, h: &mut FileHandlers) {
 }
 
 fn python(path: &str, f: &FileFacts, h: &mut FileHandlers) {
-    let views_module = path.ends_with("views.py") || path.contains("/views/") || path.ends_with("api.py") || path.contains("/api/");
+    let views_module = path.ends_with("views.py")
+        || path.contains("/views/")
+        || path.ends_with("api.py")
+        || path.contains("/api/");
     for func in &f.functions {
         // Flask / FastAPI routes, Celery tasks.
         let mut fw = None;
         for d in &func.decorators {
             let head = d.split('(').next().unwrap_or("");
             let last = head.rsplit('.').next().unwrap_or(head);
-            if head.contains('.') && matches!(last, "route" | "get" | "post" | "put" | "patch" | "delete" | "api_route" | "websocket") {
-                fw = Some(if d.contains("route") && !head.starts_with("router") { "flask" } else { "fastapi" });
+            if head.contains('.')
+                && matches!(
+                    last,
+                    "route"
+                        | "get"
+                        | "post"
+                        | "put"
+                        | "patch"
+                        | "delete"
+                        | "api_route"
+                        | "websocket"
+                )
+            {
+                fw = Some(if d.contains("route") && !head.starts_with("router") {
+                    "flask"
+                } else {
+                    "fastapi"
+                });
             } else if matches!(last, "shared_task" | "task" | "periodic_task") {
                 fw = Some("celery");
             } else if matches!(last, "api_view" | "action") {
                 fw = Some("drf");
             }
         }
-        if fw.is_none() && func.class.is_none() && func.parent.is_none() && views_module && func.params.first().is_some_and(|p| p == "request") {
+        if fw.is_none()
+            && func.class.is_none()
+            && func.parent.is_none()
+            && views_module
+            && func.params.first().is_some_and(|p| p == "request")
+        {
             fw = Some("django");
         }
         if fw.is_none() {
@@ -174,10 +293,23 @@ fn python(path: &str, f: &FileFacts, h: &mut FileHandlers) {
                 let class = &f.classes[ci as usize];
                 let is_view = class.superclasses.iter().any(|s| {
                     let base = s.rsplit('.').next().unwrap_or(s);
-                    base.ends_with("View") || base.ends_with("ViewSet") || base.ends_with("APIView") || base.ends_with("Mixin") && views_module
+                    base.ends_with("View")
+                        || base.ends_with("ViewSet")
+                        || base.ends_with("APIView")
+                        || base.ends_with("Mixin") && views_module
                 });
                 if is_view && DRF_METHODS.contains(&func.name.as_str()) {
-                    fw = Some(if class.superclasses.iter().any(|s| s.contains("APIView") || s.contains("ViewSet") || s.contains("generics.")) { "drf" } else { "django" });
+                    fw = Some(
+                        if class.superclasses.iter().any(|s| {
+                            s.contains("APIView")
+                                || s.contains("ViewSet")
+                                || s.contains("generics.")
+                        }) {
+                            "drf"
+                        } else {
+                            "django"
+                        },
+                    );
                 }
             }
         }
@@ -191,19 +323,38 @@ fn ruby(f: &FileFacts, h: &mut FileHandlers) {
     for func in &f.functions {
         let Some(ci) = func.class else { continue };
         let class = &f.classes[ci as usize];
-        let controller = class.superclasses.iter().any(|s| s.ends_with("Controller") || s.ends_with("Controller::Base") || s == "ActionController::API");
-        let job = class.superclasses.iter().any(|s| s == "ApplicationJob" || s == "ActiveJob::Base")
+        let controller = class.superclasses.iter().any(|s| {
+            s.ends_with("Controller")
+                || s.ends_with("Controller::Base")
+                || s == "ActionController::API"
+        });
+        let job = class
+            .superclasses
+            .iter()
+            .any(|s| s == "ApplicationJob" || s == "ActiveJob::Base")
             || f.calls.iter().any(|c| {
-                c.class == Some(ci) && c.root() == "include" && c.args.iter().any(|a| a.text.starts_with("Sidekiq::"))
+                c.class == Some(ci)
+                    && c.root() == "include"
+                    && c.args.iter().any(|a| a.text.starts_with("Sidekiq::"))
             });
         if controller {
             // Public methods only: before any `private`/`protected` marker in the class.
-            let private = f.visibility.iter().any(|&v| class.span.start <= v && v < func.span.start && v < class.span.end);
+            let private = f
+                .visibility
+                .iter()
+                .any(|&v| class.span.start <= v && v < func.span.start && v < class.span.end);
             if !private && !func.name.starts_with('_') {
                 h.regions.push((func.span, "rails"));
             }
         } else if job && func.name == "perform" {
-            h.regions.push((func.span, if class.superclasses.iter().any(|s| s.contains("Job")) { "activejob" } else { "sidekiq" }));
+            h.regions.push((
+                func.span,
+                if class.superclasses.iter().any(|s| s.contains("Job")) {
+                    "activejob"
+                } else {
+                    "sidekiq"
+                },
+            ));
         }
     }
     // Sinatra / Grape: `get '/x' do ... end`.
@@ -211,7 +362,9 @@ fn ruby(f: &FileFacts, h: &mut FileHandlers) {
         if c.path.len() == 1
             && matches!(c.root(), "get" | "post" | "put" | "patch" | "delete")
             && c.has_block
-            && c.args.first().is_some_and(|a| a.kind == ArgKind::String && (a.text.contains('/') || a.text.starts_with(':')))
+            && c.args.first().is_some_and(|a| {
+                a.kind == ArgKind::String && (a.text.contains('/') || a.text.starts_with(':'))
+            })
         {
             if let Some(b) = c.args.iter().find(|a| a.kind == ArgKind::Function) {
                 h.regions.push((b.span, "sinatra"));
@@ -246,7 +399,11 @@ impl RequestPath {
                 frontier.push((fi as u32, *s));
             }
         }
-        let by_file: HashMap<u32, &FileFacts> = files.iter().enumerate().map(|(i, (_, f))| (i as u32, *f)).collect();
+        let by_file: HashMap<u32, &FileFacts> = files
+            .iter()
+            .enumerate()
+            .map(|(i, (_, f))| (i as u32, *f))
+            .collect();
         for _depth in 0..3 {
             let mut next = Vec::new();
             for (fi, region) in &frontier {
@@ -270,7 +427,11 @@ impl RequestPath {
 
     /// Is `span` of file `fi` on a request path: inside a handler or a function it reaches?
     pub fn covers(&self, fi: u32, f: &FileFacts, span: &Span) -> bool {
-        if self.per_file.get(fi as usize).is_some_and(|h| h.regions.iter().any(|(r, _)| r.contains(span))) {
+        if self
+            .per_file
+            .get(fi as usize)
+            .is_some_and(|h| h.regions.iter().any(|(r, _)| r.contains(span)))
+        {
             return true;
         }
         f.functions

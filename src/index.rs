@@ -39,6 +39,8 @@ pub struct ProjectIndex {
     pub relation_names: HashMap<String, bool>,
     /// (file index, function index) → the database work it does.
     pub helpers: HashMap<(u32, Idx), Helper>,
+    /// Functions that build a query and hand it back unevaluated.
+    lazy_helpers: HashSet<(u32, Idx)>,
     by_path: HashMap<String, u32>,
     /// file stem (`repo`, `helpers`) → file indexes.
     by_stem: HashMap<String, Vec<u32>>,
@@ -451,6 +453,14 @@ impl ProjectIndex {
                     continue;
                 };
                 let key = (fi as u32, func);
+                if !runs_here(f, &op, call) {
+                    // A function that returns a query builder (`Order.where(...)`): the
+                    // caller runs it (`paid_scope(id).sum(:total)`).
+                    if !op.write && !set_query(call) {
+                        self.lazy_helpers.insert(key);
+                    }
+                    continue;
+                }
                 let entry = self.helpers.get(&key);
                 // Prefer recording a read (n-plus-one) over a write when both are present.
                 if entry.is_some_and(|h| !h.write || op.write) {
@@ -478,6 +488,26 @@ impl ProjectIndex {
                     };
                     if self.helpers.contains_key(&(fi as u32, func)) {
                         continue;
+                    }
+                    // `lazy_helper(x).sum(...)`: the chain evaluates the builder it returns.
+                    if depth == 2 && call.path.len() >= 2 && call.path[0].called {
+                        let mut head = call.clone();
+                        head.path.truncate(1);
+                        if let Some(target) = self.resolve(files, fi as u32, &head) {
+                            if self.lazy_helpers.contains(&target) && target != (fi as u32, func) {
+                                new.push((
+                                    (fi as u32, func),
+                                    Helper {
+                                        path: path.to_string(),
+                                        span: call.span,
+                                        what: format!("`{}`", call.dotted()),
+                                        write: false,
+                                        depth: 2,
+                                    },
+                                ));
+                                continue;
+                            }
+                        }
                     }
                     let Some(target) = self.resolve(files, fi as u32, call) else {
                         continue;
@@ -553,4 +583,138 @@ pub fn singular_camel(attr: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+/// Does this database call run a query, one row set at a time, where it stands? Not when it
+/// is a lazy builder nobody evaluates here, nor when it is already keyed on a set of values.
+pub fn runs_here(f: &FileFacts, op: &DbOp, call: &Call) -> bool {
+    !(set_query(call) || (lazy(op, call) && !evaluated(f, call)))
+}
+
+/// Is the query already keyed on a set of values (`In(ids)`, `id__in=chunk`, `whereIn`,
+/// `where(id: ids)` with a list, `= ANY($1)`)? Then each iteration is a batch, not a row.
+pub fn set_query(call: &Call) -> bool {
+    call.path.iter().any(|s| {
+        matches!(
+            s.name.as_str(),
+            "whereIn" | "where_in" | "in_" | "filter_in" | "whereInIds"
+        )
+    }) || call
+        .path
+        .iter()
+        .flat_map(|s| s.args.iter())
+        .chain(call.args.iter().map(|a| &a.text))
+        .any(|t| {
+            t.contains("__in=")
+                || t.contains("In(")
+                || t.contains("{ in:")
+                || t.contains("{in:")
+                || t.contains("$in")
+                || t.contains(".in_(")
+                || t.to_ascii_lowercase().contains("= any(")
+                || t.contains(" IN (")
+                || t.contains(" in (")
+        })
+}
+
+/// A query builder that has not run yet (`Model.objects.filter(...)` assigned or passed on,
+/// `Post.where(...)` kept as a relation): it queries only where it is evaluated.
+fn lazy(op: &DbOp, call: &Call) -> bool {
+    if op.write {
+        return false;
+    }
+    let last = call.method();
+    let lazy_ops: &[&str] = match op.api.framework.as_str() {
+        "django" => &[
+            "all",
+            "filter",
+            "exclude",
+            "order_by",
+            "annotate",
+            "select_related",
+            "prefetch_related",
+            "only",
+            "defer",
+            "distinct",
+            "none",
+            "values",
+            "values_list",
+            "using",
+            "alias",
+        ],
+        "activerecord" => &[
+            "where",
+            "order",
+            "joins",
+            "left_joins",
+            "includes",
+            "preload",
+            "eager_load",
+            "select",
+            "all",
+            "limit",
+            "offset",
+            "group",
+            "distinct",
+            "none",
+            "not",
+            "reorder",
+            "rewhere",
+            "unscope",
+            "merge",
+            "readonly",
+            "lock",
+            "references",
+            "from",
+        ],
+        "sqlalchemy" => &[
+            "query",
+            "filter",
+            "filter_by",
+            "join",
+            "outerjoin",
+            "order_by",
+            "limit",
+            "offset",
+            "group_by",
+            "distinct",
+            "with_entities",
+            "where",
+        ],
+        _ => return false,
+    };
+    lazy_ops.contains(&last)
+}
+
+/// Is a lazy query evaluated right here: wrapped in `list()`/`len()`/..., or iterated?
+fn evaluated(f: &FileFacts, call: &Call) -> bool {
+    const EVAL: &[&str] = &[
+        "list",
+        "len",
+        "tuple",
+        "set",
+        "sorted",
+        "sum",
+        "any",
+        "all",
+        "bool",
+        "dict",
+        "enumerate",
+        "zip",
+        "next",
+        "iter",
+        "reversed",
+        "max",
+        "min",
+        "frozenset",
+    ];
+    f.calls.iter().any(|c| {
+        c.path.len() == 1
+            && EVAL.contains(&c.root())
+            && c.span.contains(&call.span)
+            && c.span != call.span
+    }) || f
+        .loops
+        .iter()
+        .any(|l| l.iter_span.is_some_and(|s| s.contains(&call.span)))
 }

@@ -1068,8 +1068,14 @@ impl<'a> Builder<'a> {
                 }
                 // The header: up to the body, and no further than the loop's first line (a
                 // comment between header and body is not part of it).
-                let line_end = src[n.start_byte()..].find('\n').map(|i| n.start_byte() + i).unwrap_or(src.len());
-                let hend = b.map(|b| b.start_byte()).unwrap_or(n.end_byte()).min(line_end);
+                let line_end = src[n.start_byte()..]
+                    .find('\n')
+                    .map(|i| n.start_byte() + i)
+                    .unwrap_or(src.len());
+                let hend = b
+                    .map(|b| b.start_byte())
+                    .unwrap_or(n.end_byte())
+                    .min(line_end);
                 header = self
                     .lines
                     .span(n.start_byte(), trim_end(src, n.start_byte(), hend));
@@ -1099,7 +1105,26 @@ impl<'a> Builder<'a> {
                     || has_child_kind(n, "await");
             }
         }
-        let literal_iter = iter_node.map(is_literal_collection).unwrap_or(false);
+        // `while True:` / `while (true)` / `loop do`: a service loop, not a loop over data;
+        // `range(10)`: a few fixed passes.
+        let forever = kind == LoopKind::While
+            && n.child_by_field_name("condition")
+                .map(|c| {
+                    matches!(
+                        text(src, c).trim_matches(|ch| ch == '(' || ch == ')' || ch == ' '),
+                        "true" | "True" | "1"
+                    )
+                })
+                .unwrap_or(false);
+        let small_range = iter_node.is_some_and(|i| {
+            let t = text(src, i);
+            t.strip_prefix("range(")
+                .and_then(|r| r.strip_suffix(')'))
+                .and_then(|r| r.trim().parse::<u32>().ok())
+                .is_some_and(|n| n <= 16)
+        });
+        let literal_iter =
+            forever || small_range || iter_node.map(is_literal_collection).unwrap_or(false);
         self.f.loops.push(Loop {
             kind,
             span: self.lines.node(n),

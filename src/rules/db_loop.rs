@@ -39,16 +39,28 @@ pub fn loop_counts(f: &FileFacts, li: Idx) -> bool {
     if l.literal_iter || l.runs_once {
         return false;
     }
-    if l.method.as_deref().is_some_and(|m| matches!(m, "each_slice" | "in_batches" | "find_in_batches" | "in_groups_of" | "each_batch")) {
+    if l.method.as_deref().is_some_and(|m| {
+        matches!(
+            m,
+            "each_slice" | "in_batches" | "find_in_batches" | "in_groups_of" | "each_batch"
+        )
+    }) {
         return false;
     }
-    let Some(iter) = l.iter.as_deref() else { return true };
+    let Some(iter) = l.iter.as_deref() else {
+        return true;
+    };
     bounded_collection(iter)
 }
 
 /// The iterated expression names something small and fixed, or a batch.
 fn bounded_collection(iter: &str) -> bool {
-    let t = iter.trim().trim_start_matches("await ").trim_start_matches("Object.keys(").trim_start_matches("Object.entries(").trim_start_matches("Object.values(");
+    let t = iter
+        .trim()
+        .trim_start_matches("await ")
+        .trim_start_matches("Object.keys(")
+        .trim_start_matches("Object.entries(")
+        .trim_start_matches("Object.values(");
     // The last name in the expression: `self.ATTRS`, `schema.attributes`, `MAPPING`.
     let last: String = t
         .trim_end_matches(|c: char| c == ')' || c == '(' || c == ']' || c == '[')
@@ -58,32 +70,57 @@ fn bounded_collection(iter: &str) -> bool {
         .chars()
         .filter(|c| c.is_alphanumeric() || *c == '_')
         .collect();
-    let constant = last.len() > 1 && last.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()) && last.chars().any(|c| c.is_ascii_uppercase());
+    let constant = last.len() > 1
+        && last
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+        && last.chars().any(|c| c.is_ascii_uppercase());
     if constant {
         return false;
     }
     let lower = t.to_ascii_lowercase();
-    let batched = ["chunk", "batch", "slice", "page", "partition", "in_groups", "grouper", "each_slice"];
+    let batched = [
+        "chunk",
+        "batch",
+        "slice",
+        "page",
+        "partition",
+        "in_groups",
+        "grouper",
+        "each_slice",
+    ];
     if batched.iter().any(|b| lower.contains(b)) {
         return false;
     }
     let last_lower = last.to_ascii_lowercase();
     let schemaish = [
-        "attributes", "attrs", "fields", "columns", "schema", "schemas", "permissions", "perms", "locales", "languages",
-        "plugins",   "algorithms", "mapping", "mappings", "relations", "associations", "customfields",
+        "attributes",
+        "attrs",
+        "fields",
+        "columns",
+        "schema",
+        "schemas",
+        "permissions",
+        "perms",
+        "locales",
+        "languages",
+        "plugins",
+        "algorithms",
+        "mapping",
+        "mappings",
+        "relations",
+        "associations",
+        "customfields",
         "roles",
-        "models", "migrations", "tables", "indexes",  "providers", "strategies", "backends",
+        "models",
+        "migrations",
+        "tables",
+        "indexes",
+        "providers",
+        "strategies",
+        "backends",
     ];
     !schemaish.contains(&last_lower.as_str())
-}
-
-/// Is the query already keyed on a set of values (`In(ids)`, `id__in=chunk`, `whereIn`,
-/// `where(id: ids)` with a list, `= ANY($1)`)? Then each iteration is a batch, not a row.
-fn set_query(call: &Call) -> bool {
-    call.path.iter().any(|s| matches!(s.name.as_str(), "whereIn" | "where_in" | "in_" | "filter_in" | "whereInIds"))
-        || call.path.iter().flat_map(|s| s.args.iter()).chain(call.args.iter().map(|a| &a.text)).any(|t| {
-            t.contains("__in=") || t.contains("In(") || t.contains("{ in:") || t.contains("{in:") || t.contains("$in") || t.contains(".in_(") || t.to_ascii_lowercase().contains("= any(") || t.contains(" IN (") || t.contains(" in (")
-        })
 }
 
 /// Is the call part of a `return`/`break`/`raise` that leaves the loop (so it runs at most
@@ -109,7 +146,7 @@ pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
             continue;
         }
         if let Some(op) = ctx.index.db_op(f, call) {
-            if set_query(call) || (lazy(f.lang, &op, call) && !evaluated(f, call)) {
+            if !crate::index::runs_here(f, &op, call) {
                 continue;
             }
             if !op.bulk || op.write {
@@ -155,30 +192,6 @@ pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
         })
     });
     found
-}
-
-/// A query builder that has not run yet (`Model.objects.filter(...)` assigned or passed on,
-/// `Post.where(...)` kept as a relation): it queries only where it is evaluated.
-fn lazy(lang: crate::lang::Lang, op: &DbOp, call: &Call) -> bool {
-    if op.write {
-        return false;
-    }
-    let last = call.method();
-    let lazy_ops: &[&str] = match op.api.framework.as_str() {
-        "django" => &["all", "filter", "exclude", "order_by", "annotate", "select_related", "prefetch_related", "only", "defer", "distinct", "none", "values", "values_list", "using", "alias"],
-        "activerecord" => &["where", "order", "joins", "left_joins", "includes", "preload", "eager_load", "select", "all", "limit", "offset", "group", "distinct", "none", "not", "reorder", "rewhere", "unscope", "merge", "readonly", "lock", "references", "from"],
-        "sqlalchemy" => &["query", "filter", "filter_by", "join", "outerjoin", "order_by",  "limit", "offset", "group_by", "distinct", "with_entities", "where"],
-        _ => return false,
-    };
-    let _ = lang;
-    lazy_ops.contains(&last)
-}
-
-/// Is a lazy query evaluated right here: wrapped in `list()`/`len()`/..., or iterated?
-fn evaluated(f: &FileFacts, call: &Call) -> bool {
-    const EVAL: &[&str] = &["list", "len", "tuple", "set", "sorted", "sum", "any", "all", "bool", "dict", "enumerate", "zip", "next", "iter", "reversed", "max", "min", "frozenset"];
-    f.calls.iter().any(|c| c.path.len() == 1 && EVAL.contains(&c.root()) && c.span.contains(&call.span) && c.span != call.span)
-        || f.loops.iter().any(|l| l.iter_span.is_some_and(|s| s.contains(&call.span)))
 }
 
 /// The text naming what a loop iterates, for messages.

@@ -7,7 +7,9 @@ use crate::handlers;
 use crate::lang::Lang;
 
 const ID: &str = "missing-timeout";
-const VERBS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options", "request"];
+const VERBS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "request",
+];
 
 fn python(c: &Call) -> Option<&'static str> {
     let root = c.root();
@@ -18,10 +20,16 @@ fn python(c: &Call) -> Option<&'static str> {
         ("requests", 2) if VERBS.contains(&m) && (timeout.is_none() || none) => {
             Some("pass `timeout=(3.05, 10)` (connect, read); requests waits forever by default")
         }
-        ("httpx", 2) if (VERBS.contains(&m) || m == "Client" || m == "AsyncClient" || m == "stream") && none => {
+        ("httpx", 2)
+            if (VERBS.contains(&m) || m == "Client" || m == "AsyncClient" || m == "stream")
+                && none =>
+        {
             Some("keep a finite `timeout=` (httpx's default is 5 s; `None` disables it)")
         }
-        _ if (c.dotted() == "urllib.request.urlopen" || (c.path.len() == 1 && m == "urlopen")) && timeout.is_none() && c.args.len() < 3 => {
+        _ if (c.dotted() == "urllib.request.urlopen" || (c.path.len() == 1 && m == "urlopen"))
+            && timeout.is_none()
+            && c.args.len() < 3 =>
+        {
             Some("pass `timeout=10` to `urlopen`; without it the socket default (none) applies")
         }
         _ => None,
@@ -30,12 +38,20 @@ fn python(c: &Call) -> Option<&'static str> {
 
 /// Keys of the object literal arguments of a call.
 fn object_keys(c: &Call) -> Vec<&str> {
-    c.args.iter().filter(|a| a.kind == ArgKind::Object).flat_map(|a| a.keys.iter().map(|k| k.as_str())).collect()
+    c.args
+        .iter()
+        .filter(|a| a.kind == ArgKind::Object)
+        .flat_map(|a| a.keys.iter().map(|k| k.as_str()))
+        .collect()
 }
 
 fn ecma(f: &FileFacts, c: &Call) -> Option<&'static str> {
     let keys = object_keys(c);
-    let passes_variable_options = c.args.iter().skip(1).any(|a| a.kind == ArgKind::Ident || a.text.starts_with("..."));
+    let passes_variable_options = c
+        .args
+        .iter()
+        .skip(1)
+        .any(|a| a.kind == ArgKind::Ident || a.text.starts_with("..."));
     if passes_variable_options {
         return None;
     }
@@ -61,7 +77,11 @@ fn ecma(f: &FileFacts, c: &Call) -> Option<&'static str> {
 
 fn ruby(c: &Call) -> Option<&'static str> {
     let d = c.dotted();
-    let has = |k: &str| c.args.iter().any(|a| a.keyword.as_deref() == Some(k) || a.text.contains(k));
+    let has = |k: &str| {
+        c.args
+            .iter()
+            .any(|a| a.keyword.as_deref() == Some(k) || a.text.contains(k))
+    };
     match d.as_str() {
         "Net::HTTP.get" | "Net::HTTP.get_response" | "Net::HTTP.post_form" | "Net::HTTP.get_print" => {
             Some("use `Net::HTTP.start(host, port, open_timeout: 3, read_timeout: 10)`; these helpers cannot take a timeout")

@@ -6,7 +6,8 @@ use crate::rules::Ctx;
 
 /// Is the call in server code on a request path (a handler, or a function one reaches)?
 pub fn on_request_path(ctx: &Ctx, call: &Call) -> bool {
-    !handlers::not_server_code(ctx.path) && ctx.index.request.covers(ctx.file, ctx.facts, &call.span)
+    !handlers::not_server_code(ctx.path)
+        && ctx.index.request.covers(ctx.file, ctx.facts, &call.span)
 }
 
 /// Is the call inside an `async` function (any enclosing one)?
@@ -36,8 +37,15 @@ pub fn directly_in_async(f: &FileFacts, call: &Call) -> bool {
 /// (`asyncio.to_thread`, `run_in_executor`, `sync_to_async`)?
 pub fn offloaded(f: &FileFacts, call: &Call) -> bool {
     f.calls.iter().any(|c| {
-        matches!(c.method(), "to_thread" | "run_in_executor" | "sync_to_async" | "run_sync" | "defer_to_thread" | "setImmediate")
-            && c.span.contains(&call.span)
+        matches!(
+            c.method(),
+            "to_thread"
+                | "run_in_executor"
+                | "sync_to_async"
+                | "run_sync"
+                | "defer_to_thread"
+                | "setImmediate"
+        ) && c.span.contains(&call.span)
             && c.span != call.span
     })
 }
@@ -52,7 +60,8 @@ pub fn mentions(text: &str, name: &str) -> bool {
     while let Some(p) = text[from..].find(name) {
         let s = from + p;
         let e = s + name.len();
-        let before = s == 0 || !(b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'_' || b[s - 1] == b'.');
+        let before =
+            s == 0 || !(b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'_' || b[s - 1] == b'.');
         let after = e >= b.len() || !(b[e].is_ascii_alphanumeric() || b[e] == b'_');
         if before && after {
             return true;
@@ -65,8 +74,20 @@ pub fn mentions(text: &str, name: &str) -> bool {
 /// Response calls: the rows given to one of these go back to the client.
 fn is_response_call(c: &Call) -> bool {
     let m = c.method();
-    matches!(m, "json" | "send" | "jsonify" | "JsonResponse" | "Response" | "render" | "render_to_response" | "ok" | "JSONResponse" | "ORJSONResponse" | "TemplateResponse")
-        || (m.ends_with("Serializer") && c.keyword("many").is_some_and(|a| a.text == "True"))
+    matches!(
+        m,
+        "json"
+            | "send"
+            | "jsonify"
+            | "JsonResponse"
+            | "Response"
+            | "render"
+            | "render_to_response"
+            | "ok"
+            | "JSONResponse"
+            | "ORJSONResponse"
+            | "TemplateResponse"
+    ) || (m.ends_with("Serializer") && c.keyword("many").is_some_and(|a| a.text == "True"))
 }
 
 /// Do the rows of `call` go back to the client: returned, passed to a response, or
@@ -74,29 +95,49 @@ fn is_response_call(c: &Call) -> bool {
 pub fn flows_to_response(ctx: &Ctx, call: &Call) -> bool {
     let f = ctx.facts;
     // Directly inside a response call or a return.
-    if f.calls.iter().any(|c| c.span.contains(&call.span) && c.span != call.span && is_response_call(c)) {
+    if f.calls
+        .iter()
+        .any(|c| c.span.contains(&call.span) && c.span != call.span && is_response_call(c))
+    {
         return true;
     }
     if exit_contains(f, call) {
         return true;
     }
     // Assigned to a name used later in a response or a return of the same function.
-    let Some(a) = f.assigns.iter().find(|a| a.value_call.is_some_and(|ci| std::ptr::eq(&f.calls[ci as usize], call))) else {
+    let Some(a) = f.assigns.iter().find(|a| {
+        a.value_call
+            .is_some_and(|ci| std::ptr::eq(&f.calls[ci as usize], call))
+    }) else {
         return false;
     };
     let names: Vec<&str> = a.targets.iter().map(|t| t.as_str()).collect();
     f.calls.iter().any(|c| {
-        c.func == call.func && c.span.start > a.span.end && is_response_call(c) && c.args.iter().any(|x| names.iter().any(|n| mentions(&x.text, n)))
+        c.func == call.func
+            && c.span.start > a.span.end
+            && is_response_call(c)
+            && c.args
+                .iter()
+                .any(|x| names.iter().any(|n| mentions(&x.text, n)))
     }) || f.exits.iter().zip(&f.exit_texts).any(|((s, _), t)| {
-        *s > a.span.end && func_of_offset(f, *s) == call.func && t.starts_with("return") && names.iter().any(|n| mentions(t, n))
+        *s > a.span.end
+            && func_of_offset(f, *s) == call.func
+            && t.starts_with("return")
+            && names.iter().any(|n| mentions(t, n))
     }) || f.assigns.iter().any(|b| {
-        b.func == call.func && b.span.start > a.span.end && b.targets.iter().any(|t| t.ends_with(".body")) && names.iter().any(|n| mentions(&b.value_text, n))
+        b.func == call.func
+            && b.span.start > a.span.end
+            && b.targets.iter().any(|t| t.ends_with(".body"))
+            && names.iter().any(|n| mentions(&b.value_text, n))
     })
 }
 
 fn exit_contains(f: &FileFacts, call: &Call) -> bool {
     f.exits.iter().zip(&f.exit_texts).any(|(&(s, e), t)| {
-        s <= call.span.start && call.span.end <= e && t.starts_with("return") && func_of_offset(f, s) == call.func
+        s <= call.span.start
+            && call.span.end <= e
+            && t.starts_with("return")
+            && func_of_offset(f, s) == call.func
     })
 }
 

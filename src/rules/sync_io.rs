@@ -7,7 +7,16 @@ use crate::handlers;
 use crate::lang::Lang;
 
 const ID: &str = "sync-io";
-const NODE_MODULES: &[&str] = &["fs", "node:fs", "child_process", "node:child_process", "zlib", "node:zlib", "crypto", "node:crypto"];
+const NODE_MODULES: &[&str] = &[
+    "fs",
+    "node:fs",
+    "child_process",
+    "node:child_process",
+    "zlib",
+    "node:zlib",
+    "crypto",
+    "node:crypto",
+];
 
 /// The Node module a name refers to (`fs`, or a local bound by an import/require of it).
 fn node_module<'a>(f: &'a FileFacts, name: &'a str) -> Option<&'a str> {
@@ -35,7 +44,12 @@ fn ecma_blocking(f: &FileFacts, c: &Call) -> Option<String> {
         _ => return None,
     };
     let module = module.trim_start_matches("node:");
-    if module == "crypto" && !matches!(m, "pbkdf2Sync" | "scryptSync" | "generateKeyPairSync" | "randomFillSync") {
+    if module == "crypto"
+        && !matches!(
+            m,
+            "pbkdf2Sync" | "scryptSync" | "generateKeyPairSync" | "randomFillSync"
+        )
+    {
         return None;
     }
     Some(module.to_string())
@@ -46,11 +60,30 @@ fn python_blocking(f: &FileFacts, c: &Call) -> bool {
     let m = c.method();
     let imported_from = |module: &str| f.imports.iter().any(|i| i.local == m && i.source == module);
     match c.path.len() {
-        1 => m == "open" || (m == "sleep" && imported_from("time")) || (m == "urlopen" && imported_from("urllib.request")),
+        1 => {
+            m == "open"
+                || (m == "sleep" && imported_from("time"))
+                || (m == "urlopen" && imported_from("urllib.request"))
+        }
         _ => {
-            matches!(d.as_str(), "time.sleep" | "urllib.request.urlopen" | "os.walk" | "os.listdir" | "os.scandir" | "shutil.copyfile" | "shutil.copytree" | "shutil.rmtree")
-                || (c.root() == "requests" && c.path.len() == 2 && matches!(m, "get" | "post" | "put" | "patch" | "delete" | "head" | "options" | "request"))
-                || (c.root() == "subprocess" && matches!(m, "run" | "call" | "check_output" | "check_call"))
+            matches!(
+                d.as_str(),
+                "time.sleep"
+                    | "urllib.request.urlopen"
+                    | "os.walk"
+                    | "os.listdir"
+                    | "os.scandir"
+                    | "shutil.copyfile"
+                    | "shutil.copytree"
+                    | "shutil.rmtree"
+            ) || (c.root() == "requests"
+                && c.path.len() == 2
+                && matches!(
+                    m,
+                    "get" | "post" | "put" | "patch" | "delete" | "head" | "options" | "request"
+                ))
+                || (c.root() == "subprocess"
+                    && matches!(m, "run" | "call" | "check_output" | "check_call"))
                 || matches!(m, "read_text" | "read_bytes" | "write_text" | "write_bytes")
                 || (m == "open" && c.path.first().is_some_and(|s| s.called && s.name == "Path"))
         }
@@ -61,7 +94,18 @@ fn ruby_blocking(c: &Call) -> bool {
     let d = c.dotted();
     matches!(
         d.as_str(),
-        "File.read" | "File.readlines" | "File.open" | "File.binread" | "File.foreach" | "IO.read" | "IO.readlines" | "`" | "system" | "sleep" | "Kernel.system" | "Kernel.sleep"
+        "File.read"
+            | "File.readlines"
+            | "File.open"
+            | "File.binread"
+            | "File.foreach"
+            | "IO.read"
+            | "IO.readlines"
+            | "`"
+            | "system"
+            | "sleep"
+            | "Kernel.system"
+            | "Kernel.sleep"
     )
 }
 
@@ -94,10 +138,16 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                     "`" | "system" | "Kernel.system" => "run the command in a background job (ActiveJob/Sidekiq) and report the result asynchronously",
                     _ => "serve files with `send_file` (streamed by the web server) or read them once at boot; move heavy reads to a background job",
                 };
-                (format!("`{}` blocks the request thread", c.dotted()), help.to_string(), "blocking I/O in a request")
+                (
+                    format!("`{}` blocks the request thread", c.dotted()),
+                    help.to_string(),
+                    "blocking I/O in a request",
+                )
             }
             _ => {
-                let Some(module) = ecma_blocking(f, c) else { continue };
+                let Some(module) = ecma_blocking(f, c) else {
+                    continue;
+                };
                 let async_ctx = in_async(f, c);
                 if !async_ctx && !on_request_path(ctx, c) {
                     continue;
@@ -112,7 +162,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                     format!(
                         "`{}` blocks the event loop {}",
                         c.dotted(),
-                        if async_ctx { "inside an async function" } else { "on a request path" }
+                        if async_ctx {
+                            "inside an async function"
+                        } else {
+                            "on a request path"
+                        }
                     ),
                     format!("use {alt}, or do the work once at startup"),
                     "synchronous I/O",

@@ -8,7 +8,20 @@ use crate::handlers;
 use crate::lang::Lang;
 
 const ID: &str = "sync-logging";
-const LOG_METHODS: &[&str] = &["debug", "info", "warn", "warning", "error", "critical", "exception", "trace", "fatal", "log", "verbose", "silly"];
+const LOG_METHODS: &[&str] = &[
+    "debug",
+    "info",
+    "warn",
+    "warning",
+    "error",
+    "critical",
+    "exception",
+    "trace",
+    "fatal",
+    "log",
+    "verbose",
+    "silly",
+];
 
 fn is_logger(c: &Call) -> bool {
     if !LOG_METHODS.contains(&c.method()) {
@@ -17,9 +30,27 @@ fn is_logger(c: &Call) -> bool {
     let recv = c.receiver();
     matches!(
         recv.as_str(),
-        "logger" | "log" | "LOGGER" | "_logger" | "logging" | "LOG" | "_log" | "self.logger" | "this.logger" | "self.log" | "this.log"
-            | "Rails.logger" | "app.logger" | "current_app.logger" | "fastify.log" | "request.log" | "req.log" | "self._logger" | "this._logger"
-            | "cls.logger" | "self.LOGGER"
+        "logger"
+            | "log"
+            | "LOGGER"
+            | "_logger"
+            | "logging"
+            | "LOG"
+            | "_log"
+            | "self.logger"
+            | "this.logger"
+            | "self.log"
+            | "this.log"
+            | "Rails.logger"
+            | "app.logger"
+            | "current_app.logger"
+            | "fastify.log"
+            | "request.log"
+            | "req.log"
+            | "self._logger"
+            | "this._logger"
+            | "cls.logger"
+            | "self.LOGGER"
     ) || recv.ends_with("_logger")
         || recv.ends_with("Logger")
 }
@@ -34,7 +65,9 @@ fn eager(lang: Lang, c: &Call) -> Option<&'static str> {
     match lang {
         Lang::Python => {
             let lower = t.get(..2).unwrap_or("").to_ascii_lowercase();
-            if (t.starts_with("f\"") || t.starts_with("f'") || lower == "rf" || lower == "fr") && t.contains('{') {
+            if (t.starts_with("f\"") || t.starts_with("f'") || lower == "rf" || lower == "fr")
+                && t.contains('{')
+            {
                 return Some("an f-string");
             }
             let quoted = t.starts_with('"') || t.starts_with('\'');
@@ -42,7 +75,8 @@ fn eager(lang: Lang, c: &Call) -> Option<&'static str> {
                 if t.contains(".format(") {
                     return Some("`str.format`");
                 }
-                if t.contains("\" %") || t.contains("' %") || t.contains("\"%") && t.contains("% ") {
+                if t.contains("\" %") || t.contains("' %") || t.contains("\"%") && t.contains("% ")
+                {
                     return Some("`%` formatting");
                 }
                 if t.contains("\" +") || t.contains("' +") {
@@ -62,7 +96,11 @@ fn eager(lang: Lang, c: &Call) -> Option<&'static str> {
                 return Some("a template literal");
             }
             let quoted = t.starts_with('"') || t.starts_with('\'') || t.starts_with('`');
-            if a.kind == ArgKind::Other && (quoted && (t.contains("' +") || t.contains("\" +") || t.contains("` +")) || t.contains("+ '") || t.contains("+ \"")) {
+            if a.kind == ArgKind::Other
+                && (quoted && (t.contains("' +") || t.contains("\" +") || t.contains("` +"))
+                    || t.contains("+ '")
+                    || t.contains("+ \""))
+            {
                 return Some("string concatenation");
             }
             None
@@ -79,8 +117,19 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         // Console/print output in a handler.
         let console = match f.lang {
             Lang::Python => c.path.len() == 1 && c.root() == "print",
-            Lang::Ruby => c.path.len() == 1 && matches!(c.root(), "puts" | "p" | "pp" | "print") && !c.args.is_empty(),
-            _ => c.path.len() == 2 && c.root() == "console" && matches!(c.method(), "log" | "info" | "debug" | "warn" | "error" | "trace" | "dir" | "table"),
+            Lang::Ruby => {
+                c.path.len() == 1
+                    && matches!(c.root(), "puts" | "p" | "pp" | "print")
+                    && !c.args.is_empty()
+            }
+            _ => {
+                c.path.len() == 2
+                    && c.root() == "console"
+                    && matches!(
+                        c.method(),
+                        "log" | "info" | "debug" | "warn" | "error" | "trace" | "dir" | "table"
+                    )
+            }
         };
         if console && on_request_path(ctx, c) {
             let help = match f.lang {
@@ -103,7 +152,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if !is_logger(c) {
             continue;
         }
-        let Some(how) = eager(f.lang, c) else { continue };
+        let Some(how) = eager(f.lang, c) else {
+            continue;
+        };
         let help = match f.lang {
             Lang::Python => "pass the values as arguments (`logger.info(\"user %s loaded\", user_id)`) so they are formatted only if the record is emitted",
             Lang::Ruby => "use the block form (`logger.debug { \"... #{value}\" }`) so the string is built only when the level is enabled",
@@ -112,7 +163,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         out.push(Finding {
             rule: ID,
             span: c.span,
-            message: format!("`{}` formats its message with {how} before the logger decides to emit it", c.dotted()),
+            message: format!(
+                "`{}` formats its message with {how} before the logger decides to emit it",
+                c.dotted()
+            ),
             label: "eagerly formatted log message".into(),
             help: help.into(),
             related: Vec::new(),

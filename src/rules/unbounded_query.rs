@@ -27,7 +27,38 @@ fn unbounded(ctx: &Ctx, c: &Call) -> Option<(String, &'static str)> {
         return None;
     }
     let fw = op.api.framework.as_str();
-    let bounded_chain = ["limit", "take", "first", "get", "count", "exists", "aggregate", "paginate", "page", "per", "pagy", "find", "find_by", "pluck_first", "findOne", "findUnique", "findFirst", "getOne", "sum", "max", "min", "avg", "latest", "earliest", "in_bulk", "iterator", "last", "countDocuments", "findById", "findByPk"];
+    let bounded_chain = [
+        "limit",
+        "take",
+        "first",
+        "get",
+        "count",
+        "exists",
+        "aggregate",
+        "paginate",
+        "page",
+        "per",
+        "pagy",
+        "find",
+        "find_by",
+        "pluck_first",
+        "findOne",
+        "findUnique",
+        "findFirst",
+        "getOne",
+        "sum",
+        "max",
+        "min",
+        "avg",
+        "latest",
+        "earliest",
+        "in_bulk",
+        "iterator",
+        "last",
+        "countDocuments",
+        "findById",
+        "findByPk",
+    ];
     match fw {
         "prisma" if op.op == "findMany" => {
             let keys = first_object_keys(c).unwrap_or_default();
@@ -79,16 +110,23 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let mut seen = std::collections::HashSet::new();
     for c in &f.calls {
         // The outermost call of a chain only.
-        if f.calls.iter().any(|d| d.span.start == c.span.start && d.span.end > c.span.end) {
+        if f.calls
+            .iter()
+            .any(|d| d.span.start == c.span.start && d.span.end > c.span.end)
+        {
             continue;
         }
         let drf_attr = f.lang == Lang::Python && drf_list_queryset(ctx, c);
         if !drf_attr && !on_request_path(ctx, c) {
             continue;
         }
-        let Some((what, help)) = unbounded(ctx, c) else { continue };
+        let Some((what, help)) = unbounded(ctx, c) else {
+            continue;
+        };
         // Sliced querysets: `Model.objects.all()[:50]`.
-        let sliced = f.assigns.iter().any(|a| a.value_text.starts_with(&*short_prefix(c)) && a.value_text.trim_end().ends_with(']'));
+        let sliced = f.assigns.iter().any(|a| {
+            a.value_text.starts_with(&*short_prefix(c)) && a.value_text.trim_end().ends_with(']')
+        });
         if sliced {
             continue;
         }
@@ -99,7 +137,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         out.push(Finding {
             rule: ID,
             span: c.span,
-            message: format!("{what}, and its rows go back to the client: the response grows with the table"),
+            message: format!(
+                "{what}, and its rows go back to the client: the response grows with the table"
+            ),
             label: "unbounded list query".into(),
             help: help.into(),
             related: Vec::new(),
@@ -120,16 +160,34 @@ fn drf_list_queryset(ctx: &Ctx, c: &Call) -> bool {
     if ctx.index.default_pagination {
         return false;
     }
-    let Some(a) = f.assigns.iter().find(|a| a.func.is_none() && a.class.is_some() && a.targets.iter().any(|t| t == "queryset") && a.value_call.is_some_and(|ci| f.calls[ci as usize].span == c.span)) else {
+    let Some(a) = f.assigns.iter().find(|a| {
+        a.func.is_none()
+            && a.class.is_some()
+            && a.targets.iter().any(|t| t == "queryset")
+            && a.value_call
+                .is_some_and(|ci| f.calls[ci as usize].span == c.span)
+    }) else {
         return false;
     };
     let Some(ci) = a.class else { return false };
     let class = &f.classes[ci as usize];
     let list_view = class.superclasses.iter().any(|s| {
         let b = s.rsplit('.').next().unwrap_or(s);
-        matches!(b, "ListAPIView" | "ListCreateAPIView" | "ModelViewSet" | "ReadOnlyModelViewSet" | "ListModelMixin")
+        matches!(
+            b,
+            "ListAPIView"
+                | "ListCreateAPIView"
+                | "ModelViewSet"
+                | "ReadOnlyModelViewSet"
+                | "ListModelMixin"
+        )
     });
-    let has_pagination = f.assigns.iter().any(|x| x.class == Some(ci) && x.func.is_none() && x.targets.iter().any(|t| t == "pagination_class") && x.value_text != "None");
+    let has_pagination = f.assigns.iter().any(|x| {
+        x.class == Some(ci)
+            && x.func.is_none()
+            && x.targets.iter().any(|t| t == "pagination_class")
+            && x.value_text != "None"
+    });
     list_view && !has_pagination
 }
 
@@ -139,9 +197,20 @@ fn rails_index_ivar(ctx: &Ctx, c: &Call) -> bool {
     if f.lang != Lang::Ruby {
         return false;
     }
-    let Some((region, "rails")) = ctx.index.request.handler_at(ctx.file, &c.span) else { return false };
-    let in_index = f.functions.iter().any(|x| x.span == region && x.name == "index");
+    let Some((region, "rails")) = ctx.index.request.handler_at(ctx.file, &c.span) else {
+        return false;
+    };
+    let in_index = f
+        .functions
+        .iter()
+        .any(|x| x.span == region && x.name == "index");
     in_index
-        && f.assigns.iter().any(|a| a.targets.iter().any(|t| t.starts_with('@')) && a.value_call.is_some_and(|ci| f.calls[ci as usize].span == c.span))
-        || f.calls.iter().any(|r| r.root() == "render" && r.span.contains(&c.span) && r.keyword("json").is_some())
+        && f.assigns.iter().any(|a| {
+            a.targets.iter().any(|t| t.starts_with('@'))
+                && a.value_call
+                    .is_some_and(|ci| f.calls[ci as usize].span == c.span)
+        })
+        || f.calls.iter().any(|r| {
+            r.root() == "render" && r.span.contains(&c.span) && r.keyword("json").is_some()
+        })
 }

@@ -151,9 +151,8 @@ fn instance_of_model(ctx: &Ctx, f: &FileFacts, li: Idx, var: &str, call: &Call) 
             .collect();
         is_model(&head)
     };
-    let from_query = |ci: Option<Idx>| {
-        ci.is_some_and(|ci| ctx.index.db_op(f, &f.calls[ci as usize]).is_some())
-    };
+    let from_query =
+        |ci: Option<Idx>| ci.is_some_and(|ci| ctx.index.db_op(f, &f.calls[ci as usize]).is_some());
     // Assigned inside the loop body.
     let l = &f.loops[li as usize];
     if let Some(a) = f
