@@ -3,3 +3,7 @@
 (assignment) @assign
 (return) @jump
 (break) @jump
+; Backtick commands run a shell.
+(subshell) @call
+; `private` / `protected` markers in a class body: the methods after them are not actions.
+((identifier) @visibility (#any-of? @visibility "private" "protected"))

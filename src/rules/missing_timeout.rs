@@ -56,7 +56,7 @@ fn ecma(f: &FileFacts, c: &Call) -> Option<&'static str> {
         return None;
     }
     match (c.root(), c.path.len()) {
-        ("fetch", 1) if !keys.contains(&"signal") => Some("pass `signal: AbortSignal.timeout(5000)`; fetch has no timeout of its own"),
+        ("fetch", 1) if !keys.contains(&"signal") => Some("pass `signal: AbortSignal.timeout(5000)`; fetch has no request timeout of its own (Node only gives up after minutes without response headers)"),
         ("got", 1) if !keys.contains(&"timeout") => Some("pass `timeout: { request: 5000 }`"),
         ("axios", 1) | ("axios", 2) if (c.path.len() == 1 || VERBS.contains(&c.method())) && !keys.contains(&"timeout") => {
             Some("set `timeout` on the call or on the instance (`axios.create({ timeout: 5000 })`); axios waits forever by default")
@@ -116,7 +116,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         out.push(Finding {
             rule: ID,
             span: c.span,
-            message: format!("`{}` has no timeout: a slow upstream holds this request (and its worker) indefinitely", c.dotted()),
+            message: format!("`{}` sets no timeout: a slow upstream holds this request (and its worker) for as long as it hangs", c.dotted()),
             label: "outbound call without a timeout".into(),
             help: help.into(),
             related: Vec::new(),

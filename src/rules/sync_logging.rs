@@ -149,7 +149,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             });
             continue;
         }
-        if !is_logger(c) {
+        // Eager formatting costs where the level is usually off in production (debug,
+        // trace): the message is built for nothing on every call. At info level and above
+        // the record is written anyway.
+        if !is_logger(c) || !matches!(c.method(), "debug" | "trace" | "verbose" | "silly") {
             continue;
         }
         let Some(how) = eager(f.lang, c) else {
