@@ -153,6 +153,11 @@ fn shift_facts(f: &mut FileFacts, by: u32) {
         shift(&mut x.body);
     });
     f.members.iter_mut().for_each(|m| shift(&mut m.span));
+    f.awaits.iter_mut().for_each(|a| {
+        shift(&mut a.stmt);
+        shift(&mut a.expr);
+        a.block += by;
+    });
     f.comments.iter_mut().for_each(|c| shift(&mut c.span));
     f.assigns.iter_mut().for_each(|a| shift(&mut a.span));
     f.classes.iter_mut().for_each(|c| {

@@ -11,3 +11,8 @@
 (throw_statement) @jump
 ; Calls that are awaited.
 (await_expression (call_expression) @awaited)
+; Await expressions (for sequential-await) and `continue`.
+(await_expression) @await
+(continue_statement) @jump
+; Compound assignments (`total += x`): loop-carried state for sequential-await.
+(augmented_assignment_expression) @assign

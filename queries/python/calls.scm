@@ -9,3 +9,8 @@
 (raise_statement) @jump
 ; Calls that are awaited.
 (await (call) @awaited)
+; Await expressions (for sequential-await) and `continue`.
+(await) @await
+(continue_statement) @jump
+; Compound assignments (`total += x`): loop-carried state for sequential-await.
+(augmented_assignment) @assign

@@ -124,6 +124,7 @@ enum Cap {
     Error,
     Awaited,
     Visibility,
+    Await,
     Other,
 }
 
@@ -157,6 +158,7 @@ fn compiled(lang: Lang) -> &'static CompiledQuery {
                         "error" => Cap::Error,
                         "awaited" => Cap::Awaited,
                         "visibility" => Cap::Visibility,
+                        "await" => Cap::Await,
                         _ => Cap::Other,
                     })
                     .collect();
@@ -405,6 +407,7 @@ impl<'a> Builder<'a> {
                 imports: Vec::new(),
                 members: Vec::new(),
                 visibility: Vec::new(),
+                awaits: Vec::new(),
                 markers: Vec::new(),
                 exit_texts: Vec::new(),
                 exits: Vec::new(),
@@ -467,6 +470,7 @@ impl<'a> Builder<'a> {
                 Cap::Member => self.member(n),
                 Cap::Jump => self.jump(n),
                 Cap::Visibility => self.f.visibility.push(n.start_byte() as u32),
+                Cap::Await => self.await_expr(n),
                 Cap::Call | Cap::Awaited | Cap::Other => {}
             }
         }
@@ -1340,6 +1344,158 @@ impl<'a> Builder<'a> {
         });
     }
 
+    // ---------------------------------------------------------------- awaits
+
+    fn await_expr(&mut self, n: Node) {
+        let src = self.src;
+        let Some(expr) = n.named_child(0) else { return };
+        // Up to the statement: a few hops through declarators and assignments.
+        let mut stmt = n;
+        let mut usage = AwaitUse::Other;
+        let mut target: Option<Node> = None;
+        let mut decl_kind = "";
+        let mut hops = 0;
+        loop {
+            hops += 1;
+            let Some(p) = stmt.parent() else { return };
+            if hops > 6 {
+                return;
+            }
+            match p.kind() {
+                "variable_declarator" if stmt.kind() == "await_expression" => {
+                    target = p.child_by_field_name("name");
+                    stmt = p;
+                }
+                "lexical_declaration" | "variable_declaration" => {
+                    decl_kind = p.child(0).map(|k| k.kind()).unwrap_or("");
+                    let n_decl = p
+                        .named_children(&mut p.walk())
+                        .filter(|c| c.kind() == "variable_declarator")
+                        .count();
+                    usage = if n_decl != 1 {
+                        AwaitUse::Other
+                    } else if decl_kind == "const"
+                        && target.is_some_and(|t| t.kind() == "identifier")
+                    {
+                        AwaitUse::Const
+                    } else {
+                        AwaitUse::Decl
+                    };
+                    stmt = p;
+                    break;
+                }
+                "assignment_expression" | "assignment"
+                    if p.child_by_field_name("right").map(|r| r.id()) == Some(stmt.id()) =>
+                {
+                    target = p.child_by_field_name("left");
+                    let single = target.is_some_and(|t| t.kind() == "identifier");
+                    usage = if self.lang == Lang::Python && single {
+                        AwaitUse::Const
+                    } else if self.lang == Lang::Python {
+                        AwaitUse::Decl
+                    } else {
+                        AwaitUse::Assign
+                    };
+                    stmt = p;
+                }
+                "expression_statement" => {
+                    if usage == AwaitUse::Other && stmt.id() == n.id() {
+                        usage = AwaitUse::Expr;
+                    }
+                    stmt = p;
+                    break;
+                }
+                "return_statement" if stmt.id() == n.id() => {
+                    usage = AwaitUse::Return;
+                    stmt = p;
+                    break;
+                }
+                "parenthesized_expression" => stmt = p,
+                _ => {
+                    // The await sits inside a larger expression: find the statement anyway.
+                    usage = AwaitUse::Other;
+                    stmt = p;
+                    if p.kind().ends_with("statement") || p.kind() == "lexical_declaration" {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = decl_kind;
+        let Some(block) = stmt.parent() else { return };
+        if !matches!(
+            block.kind(),
+            "statement_block" | "block" | "program" | "module" | "switch_case" | "switch_default"
+        ) {
+            return;
+        }
+        let in_finally = block
+            .parent()
+            .is_some_and(|p| matches!(p.kind(), "finally_clause" | "finally"));
+        // The statement's index among its siblings (bounded).
+        let mut index = 0u32;
+        let mut prev = stmt.prev_named_sibling();
+        while let Some(p) = prev {
+            if p.kind() != "comment" {
+                index += 1;
+            }
+            if index > 100_000 {
+                return;
+            }
+            prev = p.prev_named_sibling();
+        }
+        let mut binds = Vec::new();
+        if let Some(t) = target {
+            match t.kind() {
+                "identifier" => binds.push(text(src, t).to_string()),
+                "member_expression" | "attribute" | "subscript" | "subscript_expression" => {
+                    if let Some(root) = first_identifier(t) {
+                        binds.push(text(src, root).to_string());
+                    }
+                }
+                _ => collect_identifiers(t, src, &mut binds, 32),
+            }
+        }
+        let mut reads = Vec::new();
+        collect_identifiers(expr, src, &mut reads, 64);
+        let mut inner = expr;
+        let mut hops = 0;
+        while inner.kind() == "parenthesized_expression" && hops < 4 {
+            match inner.named_child(0) {
+                Some(x) => inner = x,
+                None => break,
+            }
+            hops += 1;
+        }
+        let call = self.call_ids.get(&inner.id()).copied();
+        let stmt_span = self.lines.node(stmt);
+        // Several awaits in one statement: mark both.
+        let multi = self
+            .f
+            .awaits
+            .iter_mut()
+            .filter(|a| a.stmt == stmt_span)
+            .fold(false, |_, a| {
+                a.multi = true;
+                true
+            });
+        self.f.awaits.push(Await {
+            stmt: stmt_span,
+            expr: self.lines.node(expr),
+            expr_text: short(src, expr),
+            block: block.start_byte() as u32,
+            index,
+            usage,
+            binds,
+            target: target.map(|t| short(src, t)).unwrap_or_default(),
+            reads,
+            call,
+            multi,
+            in_finally,
+            func: None,
+        });
+    }
+
     // ---------------------------------------------------------------- comments
 
     fn comment(&mut self, n: Node) {
@@ -1757,6 +1913,9 @@ impl<'a> Builder<'a> {
         for s in f.strings.iter_mut() {
             s.func = func_of(&s.span);
         }
+        for a in f.awaits.iter_mut() {
+            a.func = func_of(&a.expr);
+        }
         for a in f.assigns.iter_mut() {
             a.func = func_of(&a.span);
             a.class = innermost(&class_spans, &a.span);
@@ -1796,6 +1955,7 @@ impl<'a> Builder<'a> {
                 imports: Vec::new(),
                 members: Vec::new(),
                 visibility: Vec::new(),
+                awaits: Vec::new(),
                 markers: Vec::new(),
                 exit_texts: Vec::new(),
                 exits: Vec::new(),

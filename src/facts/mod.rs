@@ -258,6 +258,50 @@ pub struct Import {
     pub source: String,
 }
 
+/// How the statement holding an `await` uses its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AwaitUse {
+    /// `const x = await f()` / Python single assignment.
+    Const,
+    /// `let`/`var` declaration, or Python target list / JS destructuring.
+    Decl,
+    /// `x = await f()`, `obj.x = await f()` (JS assignment expression).
+    Assign,
+    /// `await f();`
+    Expr,
+    /// `return await f()`.
+    Return,
+    /// Anything else (the await sits inside a larger expression).
+    Other,
+}
+
+/// One `await` and the statement it belongs to (`sequential-await`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Await {
+    /// The statement holding the await.
+    pub stmt: Span,
+    /// The awaited expression (without `await`).
+    pub expr: Span,
+    pub expr_text: String,
+    /// The statement's block (its start offset identifies it) and the statement's index in it.
+    pub block: u32,
+    pub index: u32,
+    pub usage: AwaitUse,
+    /// Names the statement binds or assigns (roots of member targets).
+    pub binds: Vec<String>,
+    /// The text of the binding target (`user`, `{ orders }`, `a, b`), when there is one.
+    pub target: String,
+    /// Names read by the awaited expression.
+    pub reads: Vec<String>,
+    /// The awaited call, when the expression is a call.
+    pub call: Option<Idx>,
+    /// More than one await in the statement.
+    pub multi: bool,
+    /// The block is a `finally` clause.
+    pub in_finally: bool,
+    pub func: Option<Idx>,
+}
+
 /// An attribute chain rooted at a name, read inside a loop (`order.customer.name`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Member {
@@ -281,6 +325,8 @@ pub struct FileFacts {
     pub assigns: Vec<Assign>,
     pub imports: Vec<Import>,
     pub members: Vec<Member>,
+    #[serde(default)]
+    pub awaits: Vec<Await>,
     /// String literals that are project-wide settings the index reads
     /// (`"DEFAULT_PAGINATION_CLASS"`).
     #[serde(default)]

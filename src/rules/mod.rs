@@ -14,6 +14,7 @@ pub mod missing_timeout;
 pub mod n_plus_one;
 mod request;
 pub mod select_star;
+pub mod sequential_await;
 pub mod sync_io;
 pub mod sync_logging;
 pub mod unbounded_query;
@@ -120,6 +121,7 @@ const META_SOURCES: &[&str] = &[
     include_str!("../../rules/missing-timeout.toml"),
     include_str!("../../rules/n-plus-one.toml"),
     include_str!("../../rules/select-star.toml"),
+    include_str!("../../rules/sequential-await.toml"),
     include_str!("../../rules/sync-io.toml"),
     include_str!("../../rules/sync-logging.toml"),
     include_str!("../../rules/unbounded-query.toml"),
@@ -201,6 +203,7 @@ pub fn checks() -> &'static [(&'static str, Check)] {
         ("missing-timeout", missing_timeout::check),
         ("n-plus-one", n_plus_one::check),
         ("select-star", select_star::check),
+        ("sequential-await", sequential_await::check),
         ("sync-io", sync_io::check),
         ("sync-logging", sync_logging::check),
         ("unbounded-query", unbounded_query::check),

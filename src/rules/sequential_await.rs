@@ -1,0 +1,486 @@
+//! `sequential-await`: independent awaits run one after another, in straight-line code and
+//! in loops.
+
+use super::request::mentions;
+use super::{Ctx, Edit, Finding, Related};
+use crate::facts::{Await, AwaitUse, Call, FileFacts, LoopKind, Span};
+use crate::handlers;
+use crate::lang::Lang;
+
+const ID: &str = "sequential-await";
+
+/// Calls whose order is the point: sleeping, retrying, locking, connection lifecycle, and
+/// the combinators that already run things together.
+fn ordering_call(c: &Call) -> bool {
+    let m = c.method();
+    let d = c.dotted();
+    matches!(
+        m,
+        "sleep"
+            | "delay"
+            | "setTimeout"
+            | "wait"
+            | "retry"
+            | "acquire"
+            | "release"
+            | "lock"
+            | "unlock"
+            | "close"
+            | "end"
+            | "disconnect"
+            | "flush"
+            | "commit"
+            | "rollback"
+            | "begin"
+            | "connect"
+            | "throttle"
+            | "all"
+            | "allSettled"
+            | "race"
+            | "any"
+            | "gather"
+            | "wait_for"
+            | "shield"
+            | "as_completed"
+            | "waitForTimeout"
+            | "waitForSelector"
+            | "waitForNavigation"
+            | "waitFor"
+            | "setImmediate"
+            | "nextTick"
+            | "backoff"
+            | "sleep_ms"
+            | "timeout"
+    ) || d.contains("limiter")
+        || d.contains("Limiter")
+        || d.contains("retry")
+        || d.contains("Retry")
+        || m.starts_with("waitFor")
+}
+
+const WRITE_VERBS: &[&str] = &[
+    "insert",
+    "update",
+    "delete",
+    "remove",
+    "save",
+    "commit",
+    "send",
+    "post",
+    "put",
+    "patch",
+    "write",
+    "emit",
+    "publish",
+    "create",
+    "destroy",
+    "set",
+    "add",
+    "push",
+    "upsert",
+    "increment",
+    "decrement",
+    "append",
+    "enqueue",
+    "dispatch",
+    "notify",
+    "execute",
+    "run",
+    "exec",
+    "store",
+    "upload",
+    "mark",
+    "register",
+    "unregister",
+    "invalidate",
+    "clear",
+    "reset",
+    "apply",
+    "submit",
+    "approve",
+    "cancel",
+    "charge",
+    "refund",
+    "assign",
+    "attach",
+    "detach",
+    "move",
+    "copy",
+    "rename",
+    "sync",
+    "import",
+    "export",
+    "process",
+    "handle",
+    "trigger",
+    "schedule",
+    "log",
+    "track",
+    "record",
+    "lock",
+    "persist",
+    "merge",
+    "replace",
+    "drop",
+    "truncate",
+    "grant",
+    "revoke",
+    "invite",
+    "sendMail",
+    "mutate",
+    "do",
+];
+
+fn is_write(ctx: &Ctx, c: &Call) -> bool {
+    if let Some(op) = ctx.index.db_op(ctx.facts, c) {
+        return op.write;
+    }
+    let m = c.method();
+    let lower = m.to_ascii_lowercase();
+    WRITE_VERBS.iter().any(|v| {
+        lower == *v
+            || (lower.starts_with(v)
+                && m.as_bytes()
+                    .get(v.len())
+                    .is_some_and(|b| b.is_ascii_uppercase() || *b == b'_'))
+    })
+}
+
+/// A receiver that runs one operation at a time: a transaction, a connection, a session,
+/// a cursor, a browser page, a stream.
+fn sequential_receiver(f: &FileFacts, c: &Call) -> Option<String> {
+    if c.path.len() < 2 {
+        return None;
+    }
+    let root = if matches!(c.root(), "this" | "self") && c.path.len() >= 3 {
+        format!("{}.{}", c.root(), c.path[1].name)
+    } else {
+        c.root().to_string()
+    };
+    let last = root.rsplit('.').next().unwrap_or(&root);
+    let by_name = matches!(
+        last,
+        "tx" | "trx"
+            | "transaction"
+            | "t"
+            | "conn"
+            | "connection"
+            | "session"
+            | "queryRunner"
+            | "manager"
+            | "cursor"
+            | "cur"
+            | "page"
+            | "browser"
+            | "stream"
+            | "lock"
+            | "socket"
+            | "ws"
+            | "channel"
+            | "file"
+            | "fh"
+            | "reader"
+            | "writer"
+            | "db_session"
+            | "client_session"
+            | "txn"
+            | "em"
+            | "entityManager"
+    );
+    let created = f.assigns.iter().any(|a| {
+        a.targets.iter().any(|t| *t == root)
+            && a.value_call.is_some_and(|ci| {
+                let m = f.calls[ci as usize].method().to_string();
+                matches!(
+                    m.as_str(),
+                    "connect"
+                        | "transaction"
+                        | "begin"
+                        | "acquire"
+                        | "getConnection"
+                        | "newPage"
+                        | "launch"
+                        | "createQueryRunner"
+                        | "cursor"
+                        | "startSession"
+                        | "begin_nested"
+                )
+            })
+    });
+    (by_name || created).then_some(root)
+}
+
+/// Methods that change the receiver they are called on (a later read of it depends).
+fn mutates_receiver(m: &str) -> bool {
+    matches!(
+        m,
+        "reload"
+            | "refresh"
+            | "load"
+            | "init"
+            | "initialize"
+            | "connect"
+            | "open"
+            | "click"
+            | "fill"
+            | "type"
+            | "press"
+            | "goto"
+            | "navigate"
+            | "select"
+            | "check"
+            | "submit"
+            | "hover"
+            | "focus"
+            | "tap"
+            | "setup"
+            | "prepare"
+            | "start"
+            | "next"
+            | "read"
+            | "refresh_from_db"
+            | "arefresh_from_db"
+            | "login"
+            | "authenticate"
+    )
+}
+
+fn eligible(ctx: &Ctx, a: &Await) -> Option<usize> {
+    if a.multi || a.in_finally || a.usage == AwaitUse::Other {
+        return None;
+    }
+    let ci = a.call? as usize;
+    let c = &ctx.facts.calls[ci];
+    if ordering_call(c) || c.in_loop.is_some() {
+        return None;
+    }
+    Some(ci)
+}
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let f = ctx.facts;
+    if !(f.lang.is_ecma() || f.lang == Lang::Python) || handlers::is_test_path(ctx.path) {
+        return;
+    }
+    straight_line(ctx, out);
+    in_loops(ctx, out);
+}
+
+fn straight_line(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let f = ctx.facts;
+    let mut awaits: Vec<&Await> = f
+        .awaits
+        .iter()
+        .filter(|a| a.func.is_some_and(|i| f.functions[i as usize].is_async))
+        .collect();
+    awaits.sort_by_key(|a| (a.block, a.index));
+    let mut run: Vec<(&Await, usize)> = Vec::new();
+    let flush = |run: &mut Vec<(&Await, usize)>, out: &mut Vec<Finding>| {
+        if run.len() >= 2 {
+            report_run(ctx, run, out);
+        }
+        run.clear();
+    };
+    for a in awaits {
+        let Some(ci) = eligible(ctx, a) else {
+            flush(&mut run, out);
+            continue;
+        };
+        let c = &f.calls[ci];
+        if let Some((prev, _)) = run.last() {
+            let adjacent = prev.block == a.block
+                && prev.index + 1 == a.index
+                && prev.func == a.func
+                && prev.usage != AwaitUse::Return;
+            // Def-use: the later await reads what an earlier one bound or changed.
+            let depends = run.iter().any(|(b, bci)| {
+                let bc = &f.calls[*bci];
+                b.binds.iter().any(|n| mentions(&a.expr_text, n))
+                    || (!b.target.is_empty()
+                        && b.target.contains('.')
+                        && mentions(&a.expr_text, &b.target))
+                    || (mutates_receiver(bc.method())
+                        && bc.path.len() >= 2
+                        && mentions(&a.expr_text, bc.root()))
+            });
+            let same_connection = sequential_receiver(f, c).is_some_and(|r| {
+                run.iter().any(|(_, bci)| {
+                    sequential_receiver(f, &f.calls[*bci]).as_deref() == Some(r.as_str())
+                })
+            });
+            if !adjacent || depends || same_connection {
+                flush(&mut run, out);
+            }
+        }
+        run.push((a, ci));
+    }
+    flush(&mut run, out);
+}
+
+fn report_run(ctx: &Ctx, run: &[(&Await, usize)], out: &mut Vec<Finding>) {
+    let f = ctx.facts;
+    // Any write in the run: the order may be the point.
+    if run.iter().any(|(_, ci)| is_write(ctx, &f.calls[*ci])) {
+        return;
+    }
+    let python = f.lang == Lang::Python;
+    let exprs: Vec<&str> = run.iter().map(|(a, _)| a.expr_text.as_str()).collect();
+    let all_const = run.iter().all(|(a, _)| a.usage == AwaitUse::Const);
+    let all_expr = run.iter().all(|(a, _)| a.usage == AwaitUse::Expr);
+    let targets: Vec<String> = run
+        .iter()
+        .map(|(a, _)| {
+            if a.target.is_empty() {
+                "_".to_string()
+            } else {
+                a.target.clone()
+            }
+        })
+        .collect();
+    let rewrite = if python {
+        format!(
+            "{} = await asyncio.gather({})",
+            targets.join(", "),
+            exprs.join(", ")
+        )
+    } else if all_expr {
+        format!("await Promise.all([{}]);", exprs.join(", "))
+    } else {
+        format!(
+            "const [{}] = await Promise.all([{}]);",
+            targets.join(", "),
+            exprs.join(", ")
+        )
+    };
+    let first = run[0].0;
+    let last = run[run.len() - 1].0;
+    let names: Vec<String> = run
+        .iter()
+        .map(|(_, ci)| format!("`{}`", f.calls[*ci].dotted()))
+        .collect();
+    let related: Vec<Related> = run[1..]
+        .iter()
+        .map(|(a, _)| Related {
+            span: a.expr,
+            message: "does not use the result of the await above".into(),
+            path: None,
+        })
+        .collect();
+    // A fix only where it is a pure reordering: single-name `const` (or Python single
+    // assignment) declarations, or bare awaits, adjacent, nothing in between, one line each.
+    let one_line = run.iter().all(|(a, _)| a.stmt.line == a.stmt.end_line);
+    let fix = ((all_const || all_expr) && one_line && !exprs.iter().any(|e| e.contains('\n')))
+        .then(|| {
+            let span = Span {
+                start: first.stmt.start,
+                end: last.stmt.end,
+                line: first.stmt.line,
+                col: first.stmt.col,
+                end_line: last.stmt.end_line,
+                end_col: last.stmt.end_col,
+            };
+            (
+                "Run the independent awaits together".to_string(),
+                vec![Edit {
+                    span,
+                    replacement: rewrite.clone(),
+                }],
+            )
+        });
+    let combinator = if python {
+        "asyncio.gather"
+    } else {
+        "Promise.all"
+    };
+    out.push(Finding {
+        rule: ID,
+        span: first.expr,
+        message: format!(
+            "{} independent awaits run one after another ({}): each waits for the previous one to finish",
+            run.len(),
+            names.join(", ")
+        ),
+        label: format!("first of {} independent awaits", run.len()),
+        help: format!("run them together with `{combinator}`: `{rewrite}`"),
+        related,
+        code_hash: crate::facts::normalised_hash(&exprs.join(";")),
+        fix,
+    });
+}
+
+/// An awaited call in a loop whose iterations do not depend on each other.
+fn in_loops(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let f = ctx.facts;
+    let mut reported = std::collections::HashSet::new();
+    for a in &f.awaits {
+        let Some(ci) = a.call else { continue };
+        let c = &f.calls[ci as usize];
+        let Some(li) = c.in_loop else { continue };
+        let l = &f.loops[li as usize];
+        if l.kind != LoopKind::For
+            || l.is_await
+            || l.literal_iter
+            || l.runs_once
+            || reported.contains(&li)
+        {
+            continue;
+        }
+        if a.func != l.func || !a.func.is_some_and(|i| f.functions[i as usize].is_async) {
+            continue;
+        }
+        // Database work in loops is n-plus-one's or write-in-loop's.
+        if ctx.index.db_op(f, c).is_some()
+            || ctx
+                .index
+                .resolve(ctx.files, ctx.file, c)
+                .is_some_and(|t| ctx.index.helpers.contains_key(&t))
+        {
+            continue;
+        }
+        if ordering_call(c) || is_write(ctx, c) {
+            continue;
+        }
+        // The call must use the item; the loop must not leave early or carry state.
+        if !l.vars.iter().any(|v| mentions(&a.expr_text, v)) {
+            continue;
+        }
+        let exits = f
+            .exits
+            .iter()
+            .any(|&(s, e)| l.body.start <= s && e <= l.body.end);
+        let ordered = f
+            .calls
+            .iter()
+            .any(|x| l.body.contains(&x.span) && ordering_call(x));
+        let carried = f.assigns.iter().any(|x| {
+            l.body.contains(&x.span)
+                && x.targets.iter().any(|t| {
+                    f.assigns.iter().any(|y| {
+                        y.func == l.func && y.span.end <= l.span.start && y.targets.contains(t)
+                    })
+                })
+        });
+        let other_awaits = f.awaits.iter().filter(|b| l.body.contains(&b.expr)).count();
+        if exits || ordered || carried || other_awaits > 2 {
+            continue;
+        }
+        reported.insert(li);
+        let item = l.vars.first().cloned().unwrap_or_else(|| "item".into());
+        let iter = l.iter.clone().unwrap_or_else(|| "items".into());
+        let help = if f.lang == Lang::Python {
+            format!("run the iterations together: `await asyncio.gather(*({} for {item} in {iter}))`; for large collections bound the concurrency with an `asyncio.Semaphore`", a.expr_text)
+        } else {
+            format!("run the iterations together: `await Promise.all({iter}.map(async ({item}) => {}))`; for large collections bound the concurrency (p-limit)", a.expr_text)
+        };
+        out.push(Finding {
+            rule: ID,
+            span: a.expr,
+            message: format!("`{}` is awaited once per item of `{iter}`, one after another, though the iterations do not depend on each other", c.dotted()),
+            label: "awaited on every iteration".into(),
+            help,
+            related: vec![Related { span: l.header, message: format!("loops over `{iter}`"), path: None }],
+            code_hash: c.hash,
+            fix: None,
+        });
+    }
+}
