@@ -63,8 +63,8 @@ fn bounded_collection(iter: &str) -> bool {
         .trim_start_matches("Object.values(");
     // The last name in the expression: `self.ATTRS`, `schema.attributes`, `MAPPING`.
     let last: String = t
-        .trim_end_matches(|c: char| c == ')' || c == '(' || c == ']' || c == '[')
-        .rsplit(|c: char| c == '.' || c == ':' || c == '(' || c == ' ' || c == ',')
+        .trim_end_matches([')', '(', ']', '['])
+        .rsplit(['.', ':', '(', ' ', ','])
         .find(|s| !s.is_empty())
         .unwrap_or("")
         .chars()

@@ -188,7 +188,7 @@ fn sequential_receiver(f: &FileFacts, c: &Call) -> Option<String> {
             | "entityManager"
     );
     let created = f.assigns.iter().any(|a| {
-        a.targets.iter().any(|t| *t == root)
+        a.targets.contains(&root)
             && a.value_call.is_some_and(|ci| {
                 let m = f.calls[ci as usize].method().to_string();
                 matches!(
