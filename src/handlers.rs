@@ -230,7 +230,7 @@ fn ecma(path: &str, f: &FileFacts, h: &mut FileHandlers) {
                 func.name.as_str(),
                 "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
             ))
-            || (in_pages_api && func.exported)
+            || (in_pages_api && func.default_export)
         {
             h.regions.push((func.span, "nextjs"));
         }

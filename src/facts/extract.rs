@@ -834,6 +834,7 @@ impl<'a> Builder<'a> {
             .map(|x| text(src, x).to_string())
             .unwrap_or_default();
         let mut exported = false;
+        let mut default_export = false;
         let mut parent = n.parent();
         if name.is_empty() {
             // `const load = async () => {}`, `{ load: () => {} }`, `exports.load = function`.
@@ -870,6 +871,7 @@ impl<'a> Builder<'a> {
             }
             if p.kind() == "export_statement" {
                 exported = true;
+                default_export = text(src, p).trim_start().starts_with("export default");
                 break;
             }
             if !matches!(
@@ -925,6 +927,7 @@ impl<'a> Builder<'a> {
             parent: None,
             arg_of,
             exported,
+            default_export,
         });
     }
 
@@ -943,7 +946,18 @@ impl<'a> Builder<'a> {
                 return out;
             }
         }
-        // ECMA: decorator children, or decorator siblings right before the node.
+        // ECMA: decorators of an `export` around the node, decorator children, or decorator
+        // siblings right before the node.
+        if let Some(p) = n.parent() {
+            if p.kind() == "export_statement" {
+                let mut c = p.walk();
+                for d in p.named_children(&mut c) {
+                    if d.kind() == "decorator" {
+                        out.push(strip(text(self.src, d)));
+                    }
+                }
+            }
+        }
         let mut c = n.walk();
         for d in n.named_children(&mut c) {
             if d.kind() == "decorator" {
@@ -1212,6 +1226,7 @@ impl<'a> Builder<'a> {
         self.f
             .exits
             .push((n.start_byte() as u32, n.end_byte() as u32));
+        self.f.exit_texts.push(short(self.src, n));
         // A `return`/`break` that is the last statement of a body: if that body is a loop's
         // (decided in `finish`, once callback loops exist), the loop runs once.
         if n.next_named_sibling().is_some() {

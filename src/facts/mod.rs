@@ -61,6 +61,9 @@ pub struct Function {
     /// A function literal passed as an argument: the call it is an argument of.
     pub arg_of: Option<Idx>,
     pub exported: bool,
+    /// `export default function ...`.
+    #[serde(default)]
+    pub default_export: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -47,6 +47,13 @@ pub struct Example {
     pub language: String,
     pub bad: String,
     pub good: String,
+    /// Code the examples rely on (model definitions, imports), written to a sibling file
+    /// when the examples are linted in tests; not shown in the docs.
+    #[serde(default)]
+    pub setup: Option<String>,
+    /// The file name the example is linted as (`views.py`, `routes.js`), when it matters.
+    #[serde(default)]
+    pub file: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

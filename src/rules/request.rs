@@ -71,6 +71,38 @@ pub fn mentions(text: &str, name: &str) -> bool {
     false
 }
 
+/// Does `name` appear in `text` as the rows themselves, not only through an aggregate of
+/// them (`items.length`, `items.reduce(...)`)?
+fn mentions_rows(text: &str, name: &str) -> bool {
+    let mut from = 0;
+    while let Some(p) = text[from..].find(name) {
+        let s = from + p;
+        let e = s + name.len();
+        let rest = &text[e..];
+        let aggregate = [
+            ".length",
+            ".reduce(",
+            ".size",
+            ".count",
+            ".some(",
+            ".every(",
+            ".includes(",
+            ".find(",
+            ".total",
+        ]
+        .iter()
+        .any(|a| rest.starts_with(a));
+        if !aggregate
+            && mentions(&text[s..], name)
+            && (s == 0 || !text.as_bytes()[s - 1].is_ascii_alphanumeric())
+        {
+            return true;
+        }
+        from = e;
+    }
+    false
+}
+
 /// Response calls: the rows given to one of these go back to the client.
 fn is_response_call(c: &Call) -> bool {
     let m = c.method();
@@ -118,12 +150,14 @@ pub fn flows_to_response(ctx: &Ctx, call: &Call) -> bool {
             && is_response_call(c)
             && c.args
                 .iter()
-                .any(|x| names.iter().any(|n| mentions(&x.text, n)))
+                .any(|x| names.iter().any(|n| mentions_rows(&x.text, n)))
     }) || f.exits.iter().zip(&f.exit_texts).any(|((s, _), t)| {
         *s > a.span.end
             && func_of_offset(f, *s) == call.func
             && t.starts_with("return")
-            && names.iter().any(|n| mentions(t, n))
+            && !t.contains(").size")
+            && !t.contains(").length")
+            && names.iter().any(|n| mentions_rows(t, n))
     }) || f.assigns.iter().any(|b| {
         b.func == call.func
             && b.span.start > a.span.end

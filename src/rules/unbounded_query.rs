@@ -125,7 +125,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         };
         // Sliced querysets: `Model.objects.all()[:50]`.
         let sliced = f.assigns.iter().any(|a| {
-            a.value_text.starts_with(&*short_prefix(c)) && a.value_text.trim_end().ends_with(']')
+            a.span.contains(&c.span)
+                && a.value_text.starts_with(&*short_prefix(c))
+                && a.value_text.trim_end().ends_with(']')
         });
         if sliced {
             continue;
