@@ -259,6 +259,20 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
         }
     }
 
+    if timings {
+        let count = |g: fn(&FileFacts) -> usize| files.iter().map(|(_, f)| g(f)).sum::<usize>();
+        eprintln!(
+            "timing: facts: calls {} assigns {} members {} awaits {} loops {} functions {} strings {} exits {}",
+            count(|f| f.calls.len()),
+            count(|f| f.assigns.len()),
+            count(|f| f.members.len()),
+            count(|f| f.awaits.len()),
+            count(|f| f.loops.len()),
+            count(|f| f.functions.len()),
+            count(|f| f.strings.len()),
+            count(|f| f.exits.len()),
+        );
+    }
     // Pass 2: the project index.
     let refs: Vec<(&str, &FileFacts)> = files.iter().map(|(p, f)| (p.as_str(), f)).collect();
     let index = ProjectIndex::build(&refs, opts.config);

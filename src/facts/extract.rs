@@ -539,7 +539,9 @@ impl<'a> Builder<'a> {
             has_block = true;
         }
         if let Some(last) = path.last_mut() {
-            last.args = args.iter().take(4).map(|a| a.text.clone()).collect();
+            // The call's own arguments are in `args`; the segment keeps the first one only
+            // (vocabulary checks on SQL text read it), so the text is not stored twice.
+            last.args = args.iter().take(1).map(|a| a.text.clone()).collect();
         }
         let awaited = self.awaited.contains(&n.id());
         let recv = if has_block {
@@ -817,7 +819,8 @@ impl<'a> Builder<'a> {
             out.push(Arg {
                 keyword,
                 kind,
-                text: short(self.src, value),
+                // A function literal's text is its whole body: not needed, not stored.
+                text: if kind == ArgKind::Function { String::new() } else { short(self.src, value) },
                 keys,
                 span: self.lines.node(child),
             });
