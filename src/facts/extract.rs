@@ -1054,6 +1054,7 @@ impl<'a> Builder<'a> {
             _ => LoopKind::For,
         };
         let mut iter_node = None;
+        let mut indexed_iter: Option<String> = None;
         let mut vars = Vec::new();
         let body;
         let header;
@@ -1113,6 +1114,21 @@ impl<'a> Builder<'a> {
                 if kind == LoopKind::While {
                     iter_node = None;
                 }
+                // `for (let i = 0; i < rows.length; i++)`, `while (i < rows.length)`: the loop
+                // walks `rows`.
+                if iter_node.is_none() {
+                    if let Some(cond) = n.child_by_field_name("condition") {
+                        let ct = text(src, cond);
+                        if let Some(pos) = ct.find(".length") {
+                            let before = &ct[..pos];
+                            let start = before.rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).map(|i| i + 1).unwrap_or(0);
+                            let name = &before[start..];
+                            if !name.is_empty() && before[..start].trim_end().ends_with('<') {
+                                indexed_iter = Some(name.to_string());
+                            }
+                        }
+                    }
+                }
                 let left = n
                     .child_by_field_name("left")
                     .or_else(|| n.child_by_field_name("pattern"));
@@ -1151,7 +1167,7 @@ impl<'a> Builder<'a> {
             span: self.lines.node(n),
             header,
             body,
-            iter: iter_node.map(|i| short(src, i)),
+            iter: iter_node.map(|i| short(src, i)).or(indexed_iter),
             iter_span: iter_node.map(|i| self.lines.node(i)),
             vars,
             literal_iter,

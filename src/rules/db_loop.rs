@@ -140,9 +140,13 @@ pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
     if crate::handlers::is_test_path(ctx.path) || crate::handlers::is_migration_path(ctx.path) {
         return found;
     }
+    let mut evidence: std::collections::HashMap<Idx, bool> = std::collections::HashMap::new();
     for call in &f.calls {
         let Some(li) = call.in_loop else { continue };
         if !loop_counts(f, li) || leaves_loop(f, li, &call.span, call.func) {
+            continue;
+        }
+        if !*evidence.entry(li).or_insert_with(|| many_items(ctx, li)) {
             continue;
         }
         if let Some(op) = ctx.index.db_op(f, call) {
@@ -192,6 +196,124 @@ pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
         })
     });
     found
+}
+
+/// Evidence that a loop runs over many items: rows of a query, data from the request, or a
+/// plural parameter of its function (`ids`, `orders`). Loops over anything else (a
+/// config list, the fields of a schema, one entity's few children, a polling `while`)
+/// may be short, and a query in them is not reported.
+pub fn many_items(ctx: &Ctx, li: Idx) -> bool {
+    let f = ctx.facts;
+    let l = &f.loops[li as usize];
+    let Some(iter) = l.iter.as_deref() else {
+        return false;
+    };
+    rows_expr(ctx, l.func, l.span.start, iter, 0)
+}
+
+/// `Object.entries(prices)` → `prices`, `price_list.items()` → `price_list`,
+/// `enumerate(rows)` → `rows`, `days.times` → `days`.
+fn unwrap_iter(text: &str) -> String {
+    let mut t = text.trim().trim_start_matches("await ").to_string();
+    for _ in 0..4 {
+        let before = t.clone();
+        for w in ["Object.entries(", "Object.keys(", "Object.values(", "enumerate(", "sorted(", "list(", "reversed(", "Array.from(", "set(", "tuple(", "iter("] {
+            if let Some(rest) = t.strip_prefix(w) {
+                t = rest.trim_end().strip_suffix(')').unwrap_or(rest).split(',').next().unwrap_or("").trim().to_string();
+            }
+        }
+        for s in [".items()", ".values()", ".keys()", ".entries()", ".each_with_index", ".each_pair", ".with_index", ".times", ".each", ".iterator()", ".all()", ".to_a", ".lazy"] {
+            if let Some(rest) = t.strip_suffix(s) {
+                t = rest.to_string();
+            }
+        }
+        if t == before {
+            break;
+        }
+    }
+    t
+}
+
+fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) -> bool {
+    let f = ctx.facts;
+    let unwrapped = unwrap_iter(text);
+    let t = unwrapped.trim().trim_start_matches("await ").trim_start_matches('(');
+    if t.is_empty() || depth > 3 {
+        return false;
+    }
+    // Rows of a query: a model constant, a Django manager, a query call.
+    let head: String = t.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
+    let head_model = head.rsplit("::").next().unwrap_or(&head);
+    if ctx.index.models.values().any(|s| s.contains(head_model)) || t.contains(".objects.") {
+        return true;
+    }
+    if f.calls.iter().any(|c| {
+        c.func == func && c.span.start < before && t.starts_with(&*c.dotted().split('.').next().unwrap_or("").to_string())
+            && ctx.index.db_op(f, c).is_some()
+            && t.contains(c.method())
+    }) {
+        return true;
+    }
+    // Request data, and rows read from a file.
+    let lower = t.to_ascii_lowercase();
+    if ["csv", "each_line", "readlines", "dictreader", "reader("].iter().any(|p| lower.contains(p)) {
+        return true;
+    }
+    if ["request.", "req.body", "req.query", "req.params", "params[", "params.", "ctx.request", "payload", "request_data", "body."]
+        .iter()
+        .any(|p| lower.starts_with(p) || lower.contains(&format!("({p}")))
+    {
+        return true;
+    }
+    // A relation of a row (`order.items.all()`, `post.comments`).
+    let parts: Vec<&str> = t.split(['.', '(', ')']).filter(|s| !s.is_empty()).collect();
+    if parts.len() >= 2 && ctx.index.relation_names.get(parts[1]).copied().unwrap_or(false) {
+        return true;
+    }
+    // A name: where it came from.
+    let name: String = t.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '@' || *c == '.').collect();
+    let name = name.trim_end_matches('.').to_string();
+    // `self.items`, `this.rows` keep two segments; `days.times` is `days`.
+    let name = if name.starts_with("self.") || name.starts_with("this.") {
+        name.splitn(3, '.').take(2).collect::<Vec<_>>().join(".")
+    } else {
+        name.split('.').next().unwrap_or("").to_string()
+    };
+    let base = name.trim_start_matches("self.").trim_start_matches("this.").trim_start_matches('@');
+    if name.is_empty() {
+        return false;
+    }
+    if let Some(a) = f
+        .assigns
+        .iter()
+        .filter(|a| a.func == func && a.span.end <= before && a.targets.iter().any(|x| *x == name))
+        .max_by_key(|a| a.span.start)
+    {
+        if let Some(ci) = a.value_call {
+            let c = &f.calls[ci as usize];
+            if ctx.index.db_op(f, c).is_some()
+                || ctx.index.resolve(ctx.files, ctx.file, c).is_some_and(|t| ctx.index.helpers.contains_key(&t))
+            {
+                return true;
+            }
+        }
+        return rows_expr(ctx, func, a.span.start, &a.value_text, depth + 1);
+    }
+    // A parameter of the function, or of a function around it (`ids`, `price_list`).
+    let mut cur = func;
+    let mut guard = 0;
+    while let Some(fi) = cur {
+        guard += 1;
+        if guard > 16 {
+            break;
+        }
+        let fun = &f.functions[fi as usize];
+        if fun.params.iter().any(|p| p == base) {
+            return true;
+        }
+        cur = fun.parent;
+    }
+    false
 }
 
 /// The text naming what a loop iterates, for messages.
