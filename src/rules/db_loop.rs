@@ -236,6 +236,13 @@ fn unwrap_iter(text: &str) -> String {
 
 fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) -> bool {
     let f = ctx.facts;
+    // A generator or comprehension: what it iterates.
+    if let Some(pos) = text.rfind(" in ") {
+        if text[..pos].contains(" for ") {
+            let inner = text[pos + 4..].trim().trim_end_matches([')', ']', '}']);
+            return rows_expr(ctx, func, before, inner, depth + 1);
+        }
+    }
     let unwrapped = unwrap_iter(text);
     let t = unwrapped.trim().trim_start_matches("await ").trim_start_matches('(');
     if t.is_empty() || depth > 3 {
