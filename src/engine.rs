@@ -167,6 +167,7 @@ fn shift_facts(f: &mut FileFacts, by: u32) {
     f.exits
         .iter_mut()
         .chain(f.error_spans.iter_mut())
+        .chain(f.debug_guards.iter_mut())
         .for_each(|e| {
             e.0 += by;
             e.1 += by;

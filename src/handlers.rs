@@ -246,6 +246,12 @@ fn ecma(path: &str, f: &FileFacts, h: &mut FileHandlers) {
 }
 
 fn python(path: &str, f: &FileFacts, h: &mut FileHandlers) {
+    let celery = f.imports.iter().any(|i| i.source.starts_with("celery"));
+    let airflow = f.imports.iter().any(|i| {
+        i.source.starts_with("airflow")
+            || i.source.starts_with("prefect")
+            || i.source.starts_with("dagster")
+    });
     let views_module = path.ends_with("views.py")
         || path.contains("/views/")
         || path.ends_with("api.py")
@@ -274,7 +280,12 @@ fn python(path: &str, f: &FileFacts, h: &mut FileHandlers) {
                 } else {
                     "fastapi"
                 });
-            } else if matches!(last, "shared_task" | "task" | "periodic_task") {
+            } else if last == "shared_task"
+                || (matches!(last, "task" | "periodic_task")
+                    && ((head.contains('.') && !airflow) || celery))
+            {
+                // `@task` alone is Celery's only where Celery is imported (Airflow, Prefect
+                // and others have their own `@task`).
                 fw = Some("celery");
             } else if matches!(last, "api_view" | "action") {
                 fw = Some("drf");

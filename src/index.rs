@@ -52,6 +52,9 @@ pub struct ProjectIndex {
     pub request: crate::handlers::RequestPath,
     /// The project's Django settings set `DEFAULT_PAGINATION_CLASS`.
     pub default_pagination: bool,
+    /// The project patches `requests` (`requests.Session.request = ...`, a mounted adapter
+    /// class) to give every call a default timeout.
+    pub requests_patched: bool,
 }
 
 impl Models for ProjectIndex {
@@ -111,6 +114,14 @@ impl ProjectIndex {
         ix.find_relations(files);
         ix.find_helpers(files);
         ix.request = crate::handlers::RequestPath::build(files, &ix);
+        ix.requests_patched = files.iter().any(|(_, f)| {
+            f.lang == Lang::Python
+                && f.assigns.iter().any(|a| {
+                    a.targets
+                        .iter()
+                        .any(|t| t.starts_with("requests.") || t.starts_with("HTTPAdapter."))
+                })
+        });
         ix.default_pagination = files.iter().any(|(p, f)| {
             p.ends_with("settings.py") || p.contains("/settings/")
         } && f.strings_mention("DEFAULT_PAGINATION_CLASS"));

@@ -35,6 +35,7 @@ fn every_query_compiles_with_known_predicates() {
                         | "error"
                         | "awaited"
                         | "visibility"
+                        | "debug_guard"
                         | "await"
                 ) || name.starts_with('_'),
                 "{lang}: capture @{name} is not read by the extractor"

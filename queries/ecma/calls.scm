@@ -16,3 +16,5 @@
 (continue_statement) @jump
 ; Compound assignments (`total += x`): loop-carried state for sequential-await.
 (augmented_assignment_expression) @assign
+; Code run only when debug logging is on: eager log formatting there costs nothing.
+(if_statement condition: (_) @_cond (#match? @_cond "[Dd]ebug|isLevelEnabled|[Tt]race")) @debug_guard

@@ -7,3 +7,7 @@
 (subshell) @call
 ; `private` / `protected` markers in a class body: the methods after them are not actions.
 ((identifier) @visibility (#any-of? @visibility "private" "protected"))
+; Code run only when debug logging is on: eager log formatting there costs nothing.
+(if condition: (_) @_cond (#match? @_cond "debug\\?")) @debug_guard
+(if_modifier condition: (_) @_cond (#match? @_cond "debug\\?")) @debug_guard
+(unless_modifier condition: (_) @_cond (#match? @_cond "debug\\?")) @debug_guard

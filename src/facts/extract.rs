@@ -125,6 +125,7 @@ enum Cap {
     Awaited,
     Visibility,
     Await,
+    DebugGuard,
     Other,
 }
 
@@ -159,6 +160,7 @@ fn compiled(lang: Lang) -> &'static CompiledQuery {
                         "awaited" => Cap::Awaited,
                         "visibility" => Cap::Visibility,
                         "await" => Cap::Await,
+                        "debug_guard" => Cap::DebugGuard,
                         _ => Cap::Other,
                     })
                     .collect();
@@ -408,6 +410,7 @@ impl<'a> Builder<'a> {
                 members: Vec::new(),
                 visibility: Vec::new(),
                 awaits: Vec::new(),
+                debug_guards: Vec::new(),
                 markers: Vec::new(),
                 exit_texts: Vec::new(),
                 exits: Vec::new(),
@@ -471,6 +474,10 @@ impl<'a> Builder<'a> {
                 Cap::Jump => self.jump(n),
                 Cap::Visibility => self.f.visibility.push(n.start_byte() as u32),
                 Cap::Await => self.await_expr(n),
+                Cap::DebugGuard => self
+                    .f
+                    .debug_guards
+                    .push((n.start_byte() as u32, n.end_byte() as u32)),
                 Cap::Call | Cap::Awaited | Cap::Other => {}
             }
         }
@@ -820,7 +827,11 @@ impl<'a> Builder<'a> {
                 keyword,
                 kind,
                 // A function literal's text is its whole body: not needed, not stored.
-                text: if kind == ArgKind::Function { String::new() } else { short(self.src, value) },
+                text: if kind == ArgKind::Function {
+                    String::new()
+                } else {
+                    short(self.src, value)
+                },
                 keys,
                 span: self.lines.node(child),
             });
@@ -1121,7 +1132,10 @@ impl<'a> Builder<'a> {
                         let ct = text(src, cond);
                         if let Some(pos) = ct.find(".length") {
                             let before = &ct[..pos];
-                            let start = before.rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).map(|i| i + 1).unwrap_or(0);
+                            let start = before
+                                .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                                .map(|i| i + 1)
+                                .unwrap_or(0);
                             let name = &before[start..];
                             if !name.is_empty() && before[..start].trim_end().ends_with('<') {
                                 indexed_iter = Some(name.to_string());
@@ -1990,6 +2004,7 @@ impl<'a> Builder<'a> {
                 members: Vec::new(),
                 visibility: Vec::new(),
                 awaits: Vec::new(),
+                debug_guards: Vec::new(),
                 markers: Vec::new(),
                 exit_texts: Vec::new(),
                 exits: Vec::new(),

@@ -330,6 +330,9 @@ pub struct FileFacts {
     pub members: Vec<Member>,
     #[serde(default)]
     pub awaits: Vec<Await>,
+    /// Byte ranges of code that runs only when debug logging is enabled.
+    #[serde(default)]
+    pub debug_guards: Vec<(u32, u32)>,
     /// String literals that are project-wide settings the index reads
     /// (`"DEFAULT_PAGINATION_CLASS"`).
     #[serde(default)]

@@ -217,12 +217,46 @@ fn unwrap_iter(text: &str) -> String {
     let mut t = text.trim().trim_start_matches("await ").to_string();
     for _ in 0..4 {
         let before = t.clone();
-        for w in ["Object.entries(", "Object.keys(", "Object.values(", "enumerate(", "sorted(", "list(", "reversed(", "Array.from(", "set(", "tuple(", "iter("] {
+        for w in [
+            "Object.entries(",
+            "Object.keys(",
+            "Object.values(",
+            "enumerate(",
+            "sorted(",
+            "list(",
+            "reversed(",
+            "Array.from(",
+            "set(",
+            "tuple(",
+            "iter(",
+        ] {
             if let Some(rest) = t.strip_prefix(w) {
-                t = rest.trim_end().strip_suffix(')').unwrap_or(rest).split(',').next().unwrap_or("").trim().to_string();
+                t = rest
+                    .trim_end()
+                    .strip_suffix(')')
+                    .unwrap_or(rest)
+                    .split(',')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
             }
         }
-        for s in [".items()", ".values()", ".keys()", ".entries()", ".each_with_index", ".each_pair", ".with_index", ".times", ".each", ".iterator()", ".all()", ".to_a", ".lazy"] {
+        for s in [
+            ".items()",
+            ".values()",
+            ".keys()",
+            ".entries()",
+            ".each_with_index",
+            ".each_pair",
+            ".with_index",
+            ".times",
+            ".each",
+            ".iterator()",
+            ".all()",
+            ".to_a",
+            ".lazy",
+        ] {
             if let Some(rest) = t.strip_suffix(s) {
                 t = rest.to_string();
             }
@@ -244,18 +278,26 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
         }
     }
     let unwrapped = unwrap_iter(text);
-    let t = unwrapped.trim().trim_start_matches("await ").trim_start_matches('(');
+    let t = unwrapped
+        .trim()
+        .trim_start_matches("await ")
+        .trim_start_matches('(');
     if t.is_empty() || depth > 3 {
         return false;
     }
     // Rows of a query: a model constant, a Django manager, a query call.
-    let head: String = t.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
+    let head: String = t
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+        .collect();
     let head_model = head.rsplit("::").next().unwrap_or(&head);
     if ctx.index.models.values().any(|s| s.contains(head_model)) || t.contains(".objects.") {
         return true;
     }
     if f.calls.iter().any(|c| {
-        c.func == func && c.span.start < before && t.starts_with(&*c.dotted().split('.').next().unwrap_or("").to_string())
+        c.func == func
+            && c.span.start < before
+            && t.starts_with(&*c.dotted().split('.').next().unwrap_or("").to_string())
             && ctx.index.db_op(f, c).is_some()
             && t.contains(c.method())
     }) {
@@ -263,22 +305,46 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
     }
     // Request data, and rows read from a file.
     let lower = t.to_ascii_lowercase();
-    if ["csv", "each_line", "readlines", "dictreader", "reader("].iter().any(|p| lower.contains(p)) {
+    if ["csv", "each_line", "readlines", "dictreader", "reader("]
+        .iter()
+        .any(|p| lower.contains(p))
+    {
         return true;
     }
-    if ["request.", "req.body", "req.query", "req.params", "params[", "params.", "ctx.request", "payload", "request_data", "body."]
-        .iter()
-        .any(|p| lower.starts_with(p) || lower.contains(&format!("({p}")))
+    if [
+        "request.",
+        "req.body",
+        "req.query",
+        "req.params",
+        "params[",
+        "params.",
+        "ctx.request",
+        "payload",
+        "request_data",
+        "body.",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p) || lower.contains(&format!("({p}")))
     {
         return true;
     }
     // A relation of a row (`order.items.all()`, `post.comments`).
     let parts: Vec<&str> = t.split(['.', '(', ')']).filter(|s| !s.is_empty()).collect();
-    if parts.len() >= 2 && ctx.index.relation_names.get(parts[1]).copied().unwrap_or(false) {
+    if parts.len() >= 2
+        && ctx
+            .index
+            .relation_names
+            .get(parts[1])
+            .copied()
+            .unwrap_or(false)
+    {
         return true;
     }
     // A name: where it came from.
-    let name: String = t.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '@' || *c == '.').collect();
+    let name: String = t
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '@' || *c == '.')
+        .collect();
     let name = name.trim_end_matches('.').to_string();
     // `self.items`, `this.rows` keep two segments; `days.times` is `days`.
     let name = if name.starts_with("self.") || name.starts_with("this.") {
@@ -286,7 +352,10 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
     } else {
         name.split('.').next().unwrap_or("").to_string()
     };
-    let base = name.trim_start_matches("self.").trim_start_matches("this.").trim_start_matches('@');
+    let base = name
+        .trim_start_matches("self.")
+        .trim_start_matches("this.")
+        .trim_start_matches('@');
     if name.is_empty() {
         return false;
     }
@@ -299,7 +368,10 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
         if let Some(ci) = a.value_call {
             let c = &f.calls[ci as usize];
             if ctx.index.db_op(f, c).is_some()
-                || ctx.index.resolve(ctx.files, ctx.file, c).is_some_and(|t| ctx.index.helpers.contains_key(&t))
+                || ctx
+                    .index
+                    .resolve(ctx.files, ctx.file, c)
+                    .is_some_and(|t| ctx.index.helpers.contains_key(&t))
             {
                 return true;
             }

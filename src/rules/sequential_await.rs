@@ -246,7 +246,9 @@ fn mutates_receiver(m: &str) -> bool {
 }
 
 fn eligible(ctx: &Ctx, a: &Await) -> Option<usize> {
-    if a.multi || a.in_finally || a.usage == AwaitUse::Other {
+    // An await whose result is not used (`await check(id);`) is there for its effect or
+    // to throw (a guard): the order is the point.
+    if a.multi || a.in_finally || matches!(a.usage, AwaitUse::Other | AwaitUse::Expr) {
         return None;
     }
     let ci = a.call? as usize;
@@ -303,11 +305,68 @@ fn straight_line(ctx: &Ctx, out: &mut Vec<Finding>) {
                         && bc.path.len() >= 2
                         && mentions(&a.expr_text, bc.root()))
             });
-            let same_connection = sequential_receiver(f, c).is_some_and(|r| {
-                run.iter().any(|(_, bci)| {
-                    sequential_receiver(f, &f.calls[*bci]).as_deref() == Some(r.as_str())
+            // One session, connection or transaction handed to both calls.
+            let shared_session = c.args.iter().any(|x| {
+                let t = x
+                    .text
+                    .trim_start_matches("session=")
+                    .trim_start_matches("db=");
+                matches!(
+                    t,
+                    "session"
+                        | "db"
+                        | "conn"
+                        | "connection"
+                        | "tx"
+                        | "trx"
+                        | "transaction"
+                        | "manager"
+                        | "queryRunner"
+                        | "client"
+                        | "txn"
+                        | "cursor"
+                        | "cur"
+                        | "db_session"
+                        | "ctx"
+                ) || x.keyword.as_deref().is_some_and(|k| {
+                    matches!(
+                        k,
+                        "session" | "db" | "conn" | "connection" | "transaction" | "using"
+                    )
+                })
+            }) && run.iter().any(|(_, bci)| {
+                f.calls[*bci].args.iter().any(|y| {
+                    c.args.iter().any(|x| {
+                        x.text == y.text
+                            && !x.text.is_empty()
+                            && (x.keyword.is_some()
+                                || matches!(
+                                    x.text.as_str(),
+                                    "session"
+                                        | "db"
+                                        | "conn"
+                                        | "connection"
+                                        | "tx"
+                                        | "trx"
+                                        | "transaction"
+                                        | "manager"
+                                        | "queryRunner"
+                                        | "client"
+                                        | "txn"
+                                        | "cursor"
+                                        | "cur"
+                                        | "db_session"
+                                        | "ctx"
+                                ))
+                    })
                 })
             });
+            let same_connection = shared_session
+                || sequential_receiver(f, c).is_some_and(|r| {
+                    run.iter().any(|(_, bci)| {
+                        sequential_receiver(f, &f.calls[*bci]).as_deref() == Some(r.as_str())
+                    })
+                });
             if !adjacent || depends || same_connection {
                 flush(&mut run, out);
             }

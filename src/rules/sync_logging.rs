@@ -158,6 +158,12 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         let Some(how) = eager(f.lang, c) else {
             continue;
         };
+        if f.debug_guards
+            .iter()
+            .any(|&(s, e)| s <= c.span.start && c.span.end <= e)
+        {
+            continue;
+        }
         let help = match f.lang {
             Lang::Python => "pass the values as arguments (`logger.info(\"user %s loaded\", user_id)`) so they are formatted only if the record is emitted",
             Lang::Ruby => "use the block form (`logger.debug { \"... #{value}\" }`) so the string is built only when the level is enabled",

@@ -132,7 +132,13 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if sliced {
             continue;
         }
-        let returned = drf_attr || flows_to_response(ctx, c) || rails_index_ivar(ctx, c);
+        let returned = drf_attr
+            || if f.lang == Lang::Python {
+                python_response_arg(f, c) || python_var_to_response(f, c)
+            } else {
+                flows_to_response(ctx, c)
+            }
+            || rails_index_ivar(ctx, c);
         if !returned || !seen.insert(c.span.start) {
             continue;
         }
@@ -149,6 +155,68 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             fix: None,
         });
     }
+}
+
+/// Python: the queryset is handed straight to the response (`JsonResponse(list(qs))`,
+/// `Serializer(qs, many=True)`), not through a variable, a `Prefetch`, an `Exists` or a
+/// background call, where the rows may never reach the client.
+fn python_response_arg(f: &crate::facts::FileFacts, c: &Call) -> bool {
+    let mut around: Vec<&Call> = f
+        .calls
+        .iter()
+        .filter(|d| d.span.contains(&c.span) && d.span != c.span)
+        .collect();
+    around.sort_by_key(|d| d.span.len());
+    for d in around {
+        let m = d.method();
+        if matches!(m, "list" | "dict" | "tuple") && d.path.len() == 1 {
+            continue;
+        }
+        return matches!(
+            m,
+            "JsonResponse" | "Response" | "jsonify" | "ORJSONResponse" | "JSONResponse"
+        ) || (m.ends_with("Serializer")
+            && d.keyword("many").is_some_and(|a| a.text == "True"));
+    }
+    false
+}
+
+/// Python: the queryset is assigned to a name that is handed straight to the response
+/// (`JsonResponse(list(rows))`, `render(..., {"rows": rows})`).
+fn python_var_to_response(f: &crate::facts::FileFacts, c: &Call) -> bool {
+    let Some(a) = f.assigns.iter().find(|a| {
+        a.value_call
+            .is_some_and(|ci| f.calls[ci as usize].span == c.span)
+    }) else {
+        return false;
+    };
+    let [v] = a.targets.as_slice() else {
+        return false;
+    };
+    f.calls.iter().any(|r| {
+        let m = r.method();
+        let response = matches!(
+            m,
+            "JsonResponse"
+                | "Response"
+                | "jsonify"
+                | "render"
+                | "TemplateResponse"
+                | "ORJSONResponse"
+        ) || (m.ends_with("Serializer")
+            && r.keyword("many").is_some_and(|x| x.text == "True"));
+        response
+            && r.func == c.func
+            && r.span.start > a.span.end
+            && r.args.iter().any(|x| {
+                let t = x.text.as_str();
+                t == v
+                    || t == format!("list({v})")
+                    || t.contains(&format!(": {v}}}"))
+                    || t.contains(&format!(": {v},"))
+                    || t.contains(&format!(": list({v})"))
+            })
+    })
 }
 
 fn short_prefix(c: &Call) -> String {
