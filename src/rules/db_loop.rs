@@ -362,7 +362,7 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
     if let Some(a) = f
         .assigns
         .iter()
-        .filter(|a| a.func == func && a.span.end <= before && a.targets.iter().any(|x| *x == name))
+        .filter(|a| a.func == func && a.span.end <= before && a.targets.contains(&name))
         .max_by_key(|a| a.span.start)
     {
         if let Some(ci) = a.value_call {
