@@ -68,6 +68,14 @@ pub struct Cli {
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
 
+    /// Do not read or write the cache (`.n1lint_cache/`).
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Where to keep the cache (default: `.n1lint_cache` in the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
     /// Do not skip node_modules, vendor, dist, build and the like.
     #[arg(long)]
     pub no_default_excludes: bool,

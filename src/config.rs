@@ -62,6 +62,8 @@ pub struct Config {
     pub default_excludes: bool,
     pub max_file_size: u64,
     per_file: Vec<(GlobSet, Vec<String>)>,
+    /// The `[per-file-ignores]` table as written (for the cache key).
+    per_file_raw: Vec<(String, Vec<String>)>,
     pub query_functions: Vec<String>,
     pub write_functions: Vec<String>,
 }
@@ -76,6 +78,7 @@ impl Default for Config {
             default_excludes: true,
             max_file_size: 1024 * 1024,
             per_file: Vec::new(),
+            per_file_raw: Vec::new(),
             query_functions: Vec::new(),
             write_functions: Vec::new(),
         }
@@ -226,6 +229,7 @@ impl Config {
             for id in ids {
                 v.push(check_id(id)?.to_string());
             }
+            c.per_file_raw.push((pat.get_ref().clone(), v.clone()));
             c.per_file.push((set, v));
         }
         c.query_functions = raw.apis.query_functions;
@@ -274,12 +278,13 @@ impl Config {
     /// A stable digest of everything that changes findings (for the cache key).
     pub fn digest(&self) -> String {
         format!(
-            "{:?}|{:?}|{:?}|{:?}|{}",
+            "{:?}|{:?}|{:?}|{:?}|{}|{:?}",
             self.enabled,
             self.query_functions,
             self.write_functions,
             self.severity,
-            self.max_file_size
+            self.max_file_size,
+            self.per_file_raw
         )
     }
 }

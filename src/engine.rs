@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use crate::cache::{self, Cache, CachedFinding, CachedRelated, CachedRun, CachedScanned};
 use crate::config::Config;
 use crate::facts::{self, fnv1a, FileFacts, Limits, Span};
 use crate::index::ProjectIndex;
@@ -57,10 +58,15 @@ pub struct RunOptions<'a> {
     pub config: &'a Config,
     pub threads: usize,
     pub limits: Limits,
+    /// The warm-run cache, if enabled.
+    pub cache: Option<&'a Cache>,
 }
 
 enum Outcome {
-    Facts(Box<FileFacts>),
+    /// Facts, with the file's content key.
+    Facts(Box<FileFacts>, String),
+    /// Facts are in the cache under this key.
+    Cached(String),
     Skipped(String),
     Internal(String),
 }
@@ -87,7 +93,12 @@ fn looks_minified(text: &str) -> bool {
     text.len() / lines > 500
 }
 
-fn read_and_extract(c: &Candidate, config: &Config, limits: &Limits) -> Outcome {
+fn read_and_extract(
+    c: &Candidate,
+    config: &Config,
+    limits: &Limits,
+    cache: Option<&Cache>,
+) -> Outcome {
     let meta = match std::fs::metadata(&c.path) {
         Ok(m) => m,
         Err(e) => return Outcome::Skipped(format!("cannot read: {e}")),
@@ -112,13 +123,20 @@ fn read_and_extract(c: &Candidate, config: &Config, limits: &Limits) -> Outcome 
     if looks_minified(text) {
         return Outcome::Skipped("minified".into());
     }
+    let key = cache::facts_key(c.lang, &bytes);
+    if cache.is_some_and(|k| k.has_facts(&key)) {
+        return Outcome::Cached(key);
+    }
     let bom = (bytes.len() - body.len()) as u32;
     match catch_unwind(AssertUnwindSafe(|| facts::extract(c.lang, text, limits))) {
         Ok(Ok(mut f)) => {
             if bom > 0 {
                 shift_facts(&mut f, bom);
             }
-            Outcome::Facts(Box::new(f))
+            if let Some(k) = cache {
+                k.store_facts(&key, &f);
+            }
+            Outcome::Facts(Box::new(f), key)
         }
         Ok(Err(e)) => Outcome::Skipped(e.to_string()),
         Err(p) => Outcome::Internal(format!(
@@ -216,7 +234,7 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
         .into_par_iter()
         .map(|c| {
             let t = Instant::now();
-            let o = read_and_extract(&c, opts.config, &opts.limits);
+            let o = read_and_extract(&c, opts.config, &opts.limits, opts.cache);
             if t.elapsed() > Duration::from_millis(150)
                 && std::env::var_os("N1LINT_TIMINGS").is_some()
             {
@@ -237,11 +255,48 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
             start.elapsed().as_secs_f64()
         );
     }
+    // The run key: every file and its content. An unchanged project reuses the last run.
+    let mut keys: Vec<(String, String)> = Vec::with_capacity(outcomes.len());
+    for (c, o) in &outcomes {
+        let path = display_path(&c.path, &cwd);
+        match o {
+            Outcome::Facts(_, k) | Outcome::Cached(k) => keys.push((path, k.clone())),
+            Outcome::Skipped(why) => keys.push((path, format!("skipped: {why}"))),
+            Outcome::Internal(_) => keys.push((path, "internal".into())),
+        }
+    }
+    keys.sort();
+    let run_key = cache::run_key(&opts.config.digest(), &keys);
+    let no_internal = outcomes
+        .iter()
+        .all(|(_, o)| !matches!(o, Outcome::Internal(_)));
+    if let Some(k) = opts.cache.filter(|_| no_internal) {
+        if let Some(run) = k.load_run(&run_key) {
+            restore(&mut analysis, run);
+            analysis.elapsed = start.elapsed();
+            return Ok(analysis);
+        }
+    }
+    // Cached facts are read back only when the run itself has to be redone.
+    let outcomes: Vec<(Candidate, Outcome)> = outcomes
+        .into_par_iter()
+        .map(|(c, o)| match o {
+            Outcome::Cached(key) => match opts.cache.and_then(|k| k.load_facts(&key)) {
+                Some(f) => (c, Outcome::Facts(Box::new(f), key)),
+                None => {
+                    let o = read_and_extract(&c, opts.config, &opts.limits, None);
+                    (c, o)
+                }
+            },
+            other => (c, other),
+        })
+        .collect();
+
     let mut files: Vec<(String, FileFacts)> = Vec::with_capacity(outcomes.len());
     for (c, o) in outcomes {
         let path = display_path(&c.path, &cwd);
         match o {
-            Outcome::Facts(f) => {
+            Outcome::Facts(f, _) => {
                 analysis.scanned.push(Scanned {
                     path: path.clone(),
                     lang: c.lang,
@@ -250,6 +305,9 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
                 });
                 files.push((path, *f));
             }
+            Outcome::Cached(_) => analysis
+                .skipped
+                .push((path, "cache entry unreadable".into())),
             Outcome::Skipped(why) => analysis.skipped.push((path, why)),
             Outcome::Internal(why) => {
                 analysis.internal_errors.push(format!("{path}: {why}"));
@@ -259,7 +317,6 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
             }
         }
     }
-
     if timings {
         let count = |g: fn(&FileFacts) -> usize| files.iter().map(|(_, f)| g(f)).sum::<usize>();
         eprintln!(
@@ -315,8 +372,128 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
     analysis.skipped.sort();
     analysis.scanned.sort_by(|a, b| a.path.cmp(&b.path));
     analysis.internal_errors.sort();
+    if let Some(k) = opts.cache.filter(|_| analysis.internal_errors.is_empty()) {
+        k.store_run(&run_key, &to_cached(&analysis));
+    }
     analysis.elapsed = start.elapsed();
     Ok(analysis)
+}
+
+fn to_cached(a: &Analysis) -> CachedRun {
+    CachedRun {
+        scanned: a
+            .scanned
+            .iter()
+            .map(|s| CachedScanned {
+                path: s.path.clone(),
+                lang: s.lang,
+                lines: s.lines,
+                parse_errors: s.parse_errors,
+            })
+            .collect(),
+        skipped: a.skipped.clone(),
+        findings: a
+            .findings
+            .iter()
+            .map(|r| CachedFinding {
+                path: r.path.clone(),
+                rule: r.finding.rule.to_string(),
+                severity: r.severity,
+                span: r.finding.span,
+                message: r.finding.message.clone(),
+                label: r.finding.label.clone(),
+                help: r.finding.help.clone(),
+                related: r
+                    .finding
+                    .related
+                    .iter()
+                    .map(|x| CachedRelated {
+                        span: x.span,
+                        message: x.message.clone(),
+                        path: x.path.clone(),
+                    })
+                    .collect(),
+                code_hash: r.finding.code_hash,
+                fix: r.finding.fix.as_ref().map(|(d, edits)| {
+                    (
+                        d.clone(),
+                        edits
+                            .iter()
+                            .map(|e| (e.span, e.replacement.clone()))
+                            .collect(),
+                    )
+                }),
+                scope: r.scope.clone(),
+                fingerprint: r.fingerprint.clone(),
+            })
+            .collect(),
+        handlers: a
+            .handlers
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
+        reached: a.reached,
+    }
+}
+
+fn restore(a: &mut Analysis, run: CachedRun) {
+    let static_id = |id: &str| -> &'static str {
+        rules::meta(id)
+            .map(|m| m.id.as_str())
+            .unwrap_or("unused-suppression")
+    };
+    a.scanned = run
+        .scanned
+        .into_iter()
+        .map(|s| Scanned {
+            path: s.path,
+            lang: s.lang,
+            lines: s.lines,
+            parse_errors: s.parse_errors,
+        })
+        .collect();
+    a.skipped = run.skipped;
+    a.findings = run
+        .findings
+        .into_iter()
+        .map(|c| Reported {
+            path: c.path,
+            severity: c.severity,
+            finding: Finding {
+                rule: static_id(&c.rule),
+                span: c.span,
+                message: c.message,
+                label: c.label,
+                help: c.help,
+                related: c
+                    .related
+                    .into_iter()
+                    .map(|x| rules::Related {
+                        span: x.span,
+                        message: x.message,
+                        path: x.path,
+                    })
+                    .collect(),
+                code_hash: c.code_hash,
+                fix: c.fix.map(|(d, e)| {
+                    (
+                        d,
+                        e.into_iter()
+                            .map(|(span, replacement)| rules::Edit { span, replacement })
+                            .collect(),
+                    )
+                }),
+            },
+            scope: c.scope,
+            fingerprint: c.fingerprint,
+        })
+        .collect();
+    a.handlers = run
+        .handlers
+        .into_iter()
+        .map(|(k, v)| (crate::handlers::framework_name(&k), v))
+        .collect();
+    a.reached = run.reached;
 }
 
 /// Runs the enabled rules on one file, applies suppressions, and computes fingerprints.

@@ -462,3 +462,24 @@ impl RequestPath {
             .copied()
     }
 }
+
+/// The static name of a framework (for counts read back from the cache).
+pub fn framework_name(name: &str) -> &'static str {
+    const ALL: &[&str] = &[
+        "express",
+        "fastify",
+        "nestjs",
+        "nextjs",
+        "middleware",
+        "django",
+        "drf",
+        "flask",
+        "fastapi",
+        "celery",
+        "rails",
+        "activejob",
+        "sidekiq",
+        "sinatra",
+    ];
+    ALL.iter().find(|n| **n == name).copied().unwrap_or("other")
+}

@@ -4,6 +4,7 @@
 //! project index → rules → suppressions → report.
 
 pub mod apis;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod engine;
@@ -158,6 +159,15 @@ fn run(cli: Cli) -> miette::Result<u8> {
                 .unwrap_or(1)
         })
         .max(1);
+    let cache = if cli.no_cache {
+        None
+    } else {
+        let dir = cli
+            .cache_dir
+            .clone()
+            .unwrap_or_else(|| cwd.join(cache::DEFAULT_DIR));
+        cache::Cache::open(&dir)
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -165,6 +175,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
     let analysis = pool
         .install(|| {
             engine::run(&engine::RunOptions {
+                cache: cache.as_ref(),
                 paths: &paths,
                 config: &config,
                 threads,

@@ -32,6 +32,7 @@ fn findings(dir: &Path, rule: &str) -> usize {
         config: &config,
         threads: 1,
         limits: Limits::default(),
+        cache: None,
     })
     .unwrap();
     assert!(a.internal_errors.is_empty(), "{:?}", a.internal_errors);

@@ -19,6 +19,7 @@ fn run(dir: &Path, select: &[String]) -> engine::Analysis {
         config: &config,
         threads: 2,
         limits: Limits::default(),
+        cache: None,
     })
     .expect("run succeeds")
 }
