@@ -20,8 +20,27 @@ pub struct Cache {
     dir: PathBuf,
 }
 
-fn config() -> bincode::config::Configuration {
-    bincode::config::standard()
+/// A bound on what one cache entry may claim to hold: a damaged entry is an error, never a
+/// huge allocation.
+const LIMIT: usize = 256 * 1024 * 1024;
+
+fn config() -> bincode::config::Configuration<
+    bincode::config::LittleEndian,
+    bincode::config::Varint,
+    bincode::config::Limit<LIMIT>,
+> {
+    bincode::config::standard().with_limit::<LIMIT>()
+}
+
+/// Decodes an entry; a damaged or foreign entry is `None`, whatever its bytes.
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    std::panic::catch_unwind(|| {
+        bincode::serde::decode_from_slice(bytes, config())
+            .ok()
+            .map(|(v, _)| v)
+    })
+    .ok()
+    .flatten()
 }
 
 /// A content key: the build, the language and the bytes.
@@ -102,9 +121,7 @@ impl Cache {
 
     pub fn load_facts(&self, key: &str) -> Option<FileFacts> {
         let bytes = std::fs::read(self.facts_path(key)).ok()?;
-        bincode::serde::decode_from_slice(&bytes, config())
-            .ok()
-            .map(|(f, _)| f)
+        decode(&bytes)
     }
 
     pub fn store_facts(&self, key: &str, facts: &FileFacts) {
@@ -119,9 +136,7 @@ impl Cache {
 
     pub fn load_run(&self, key: &str) -> Option<CachedRun> {
         let bytes = std::fs::read(self.run_path(key)).ok()?;
-        bincode::serde::decode_from_slice(&bytes, config())
-            .ok()
-            .map(|(r, _)| r)
+        decode(&bytes)
     }
 
     pub fn store_run(&self, key: &str, run: &CachedRun) {

@@ -84,3 +84,35 @@ fn warm_run_matches_cold_run_and_follows_cross_file_changes() {
     );
     assert_eq!(findings(&after), findings(&json(d, &["--no-cache"])));
 }
+
+#[test]
+fn a_damaged_cache_is_ignored_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("q.py"),
+        "def f(cur):\n    cur.execute(\"SELECT * FROM t\")\n",
+    )
+    .unwrap();
+    let first = json(d, &[]);
+    // Overwrite every cache entry with garbage that claims huge lengths.
+    let mut stack = vec![d.join(".n1lint_cache")];
+    let mut damaged = 0;
+    while let Some(p) = stack.pop() {
+        for e in std::fs::read_dir(&p).unwrap().flatten() {
+            let q = e.path();
+            if q.is_dir() {
+                stack.push(q);
+            } else if !q.ends_with("CACHEDIR.TAG") && !q.ends_with(".gitignore") {
+                std::fs::write(&q, [0xff_u8; 64]).unwrap();
+                damaged += 1;
+            }
+        }
+    }
+    assert!(
+        damaged >= 2,
+        "expected facts and run entries, found {damaged}"
+    );
+    let second = json(d, &[]);
+    assert_eq!(findings(&first), findings(&second));
+}

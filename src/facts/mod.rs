@@ -121,7 +121,7 @@ pub struct Seg {
     /// The segment was called (`filter(...)`).
     pub called: bool,
     /// The argument texts of that call, when it was called (short).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub args: Vec<String>,
 }
 
