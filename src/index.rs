@@ -464,6 +464,20 @@ impl ProjectIndex {
                     continue;
                 };
                 let key = (fi as u32, func);
+                // A memoised or cached helper queries once, not per call.
+                let fun = &f.functions[func as usize];
+                let cached = fun.decorators.iter().any(|d| {
+                    let d = d.to_ascii_lowercase();
+                    d.contains("cache") || d.contains("memo")
+                }) || f.calls.iter().any(|c| {
+                    fun.span.contains(&c.span) && c.span.start < call.span.start && {
+                        let d = c.dotted().to_ascii_lowercase();
+                        d.contains("cache.") || d.starts_with("cache") || d.contains("memo")
+                    }
+                });
+                if cached {
+                    continue;
+                }
                 if !runs_here(f, &op, call) {
                     // A function that returns a query builder (`Order.where(...)`): the
                     // caller runs it (`paid_scope(id).sum(:total)`).

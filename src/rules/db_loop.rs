@@ -387,7 +387,50 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
             break;
         }
         let fun = &f.functions[fi as usize];
-        if fun.params.iter().any(|p| p == base) {
+        // Only parameters whose name says they hold many rows or ids: a parameter alone
+        // may be a short list (permissions, one order's lines).
+        let lower = base.to_ascii_lowercase();
+        let singular_s = [
+            "ss", "status", "bonus", "alias", "analysis", "basis", "canvas", "radius", "campus",
+            "corpus",
+        ];
+        let plural = lower.ends_with('s') && !singular_s.iter().any(|x| lower.ends_with(x));
+        let small = [
+            "permissions",
+            "perms",
+            "roles",
+            "options",
+            "settings",
+            "kinds",
+            "types",
+            "choices",
+            "statuses",
+            "steps",
+            "hooks",
+            "plugins",
+            "fields",
+            "attributes",
+            "attrs",
+            "columns",
+            "languages",
+            "locales",
+            "scopes",
+            "flags",
+            "args",
+            "kwargs",
+            "params",
+            "headers",
+            "parts",
+            "names",
+            "labels",
+            "levels",
+            "modes",
+            "actions",
+        ]
+        .contains(&lower.as_str());
+        let many =
+            (plural && !small) || ["_list", "list", "ids"].iter().any(|s| lower.ends_with(s));
+        if many && fun.params.iter().any(|p| p == base) {
             return true;
         }
         cur = fun.parent;
