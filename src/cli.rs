@@ -14,6 +14,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (annotations on the pull request).
     Github,
+    /// A short Markdown report for `$GITHUB_STEP_SUMMARY` and pull-request comments.
+    Markdown,
 }
 
 #[derive(Debug, Parser)]
@@ -79,6 +81,25 @@ pub struct Cli {
     /// Do not skip node_modules, vendor, dist, build and the like.
     #[arg(long)]
     pub no_default_excludes: bool,
+
+    /// Report only findings that are not in this baseline file (see --write-baseline).
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record the current findings in FILE (sorted JSON) and exit 0; later runs with
+    /// --baseline FILE report only new ones.
+    #[arg(long, value_name = "FILE", conflicts_with = "diff")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Report only findings on lines changed since the git revision REF (committed,
+    /// staged and unstaged changes, and untracked files), e.g. `--diff origin/main`.
+    #[arg(long, value_name = "REF")]
+    pub diff: Option<String>,
+
+    /// When only files are named, do not read the rest of their project for facts
+    /// (models, helpers): analyse the named files alone.
+    #[arg(long)]
+    pub no_project_context: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -51,6 +51,12 @@ pub struct Analysis {
     /// Entry points found, per framework (`--stats`).
     pub handlers: BTreeMap<&'static str, usize>,
     pub reached: usize,
+    /// Files read only for the project index (see [`run_with_context`]).
+    pub context_files: usize,
+    /// Findings hidden by `--baseline`.
+    pub baselined: usize,
+    /// Findings hidden by `--diff` (not on a changed line).
+    pub outside_diff: usize,
 }
 
 pub struct RunOptions<'a> {
@@ -203,6 +209,12 @@ pub fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
+    run_with_context(opts, &[])
+}
+
+/// [`run`], and the files under the `context` folders are read for the project index too
+/// (models, helpers), with no findings reported for them (see `src/project.rs`).
+pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analysis, String> {
     let start = Instant::now();
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
@@ -218,6 +230,9 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
         root: cwd.clone(),
         ..Default::default()
     };
+    let mut walked = walked;
+    let reported_files = walked.files.len();
+    crate::project::add_context(&mut walked.files, context, opts, &cwd)?;
     for (p, why) in &walked.notes {
         analysis.skipped.push((display_path(p, &cwd), why.clone()));
     }
@@ -257,8 +272,15 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
     }
     // The run key: every file and its content. An unchanged project reuses the last run.
     let mut keys: Vec<(String, String)> = Vec::with_capacity(outcomes.len());
-    for (c, o) in &outcomes {
-        let path = display_path(&c.path, &cwd);
+    for (i, (c, o)) in outcomes.iter().enumerate() {
+        let mut path = display_path(&c.path, &cwd);
+        // Files read for context only: a run on named files is not the run of their project.
+        if i >= reported_files {
+            if matches!(o, Outcome::Facts(..) | Outcome::Cached(_)) {
+                analysis.context_files += 1;
+            }
+            path.insert_str(0, "context:");
+        }
         match o {
             Outcome::Facts(_, k) | Outcome::Cached(k) => keys.push((path, k.clone())),
             Outcome::Skipped(why) => keys.push((path, format!("skipped: {why}"))),
@@ -293,8 +315,16 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
         .collect();
 
     let mut files: Vec<(String, FileFacts)> = Vec::with_capacity(outcomes.len());
-    for (c, o) in outcomes {
+    let mut report: Vec<bool> = Vec::with_capacity(outcomes.len());
+    for (i, (c, o)) in outcomes.into_iter().enumerate() {
         let path = display_path(&c.path, &cwd);
+        if i >= reported_files {
+            if let Outcome::Facts(f, _) = o {
+                files.push((path, *f));
+                report.push(false);
+            }
+            continue;
+        }
         match o {
             Outcome::Facts(f, _) => {
                 analysis.scanned.push(Scanned {
@@ -304,6 +334,7 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
                     parse_errors: !f.error_spans.is_empty(),
                 });
                 files.push((path, *f));
+                report.push(true);
             }
             Outcome::Cached(_) => analysis
                 .skipped
@@ -344,6 +375,7 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
     let per_file: Vec<(Vec<Reported>, Vec<String>)> = files
         .par_iter()
         .enumerate()
+        .filter(|(i, _)| report[*i])
         .map(|(i, (path, f))| check_file(path, f, &index, opts.config, &refs, i as u32))
         .collect();
     if timings {

@@ -4,14 +4,17 @@
 //! project index → rules → suppressions → report.
 
 pub mod apis;
+pub mod baseline;
 pub mod cache;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod engine;
 pub mod facts;
 pub mod handlers;
 pub mod index;
 pub mod lang;
+pub mod project;
 pub mod report;
 pub mod rules;
 pub mod suppress;
@@ -19,7 +22,7 @@ pub mod walk;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Parser as _;
 
@@ -172,17 +175,29 @@ fn run(cli: Cli) -> miette::Result<u8> {
         .num_threads(threads)
         .build()
         .map_err(|e| error(format!("cannot start worker threads: {e}")))?;
-    let analysis = pool
+    // Named files only (a pre-commit hook): read their project for facts too.
+    let context = if cli.no_project_context {
+        Vec::new()
+    } else {
+        project::context_roots(&paths, &cwd)
+    };
+    let mut analysis = pool
         .install(|| {
-            engine::run(&engine::RunOptions {
-                cache: cache.as_ref(),
-                paths: &paths,
-                config: &config,
-                threads,
-                limits: Limits::default(),
-            })
+            engine::run_with_context(
+                &engine::RunOptions {
+                    cache: cache.as_ref(),
+                    paths: &paths,
+                    config: &config,
+                    threads,
+                    limits: Limits::default(),
+                },
+                &context,
+            )
         })
         .map_err(error)?;
+    if let Some(code) = apply_workflow_options(&cli, &mut analysis)? {
+        return Ok(code);
+    }
 
     let color = cli.output.is_none() && cli.format == Format::Text && use_color();
     let width = 100;
@@ -208,6 +223,12 @@ fn run(cli: Cli) -> miette::Result<u8> {
         eprint!("{}", engine::stats_text(&analysis));
         for (p, why) in &analysis.skipped {
             eprintln!("  skipped {p}: {why}");
+        }
+        if analysis.context_files > 0 {
+            eprintln!(
+                "  project context: {} more files read for facts only",
+                analysis.context_files
+            );
         }
     }
     if !analysis.internal_errors.is_empty() {
@@ -237,4 +258,79 @@ pub fn rules_table() -> String {
         ));
     }
     out
+}
+
+/// `--write-baseline`, `--baseline` and `--diff` (see src/baseline.rs and src/diff.rs).
+/// Returns an exit code when the run ends here (a baseline was written).
+fn apply_workflow_options(
+    cli: &Cli,
+    analysis: &mut engine::Analysis,
+) -> miette::Result<Option<u8>> {
+    if let Some(file) = &cli.write_baseline {
+        let text = baseline::render(&analysis.findings, file).map_err(error)?;
+        report::write_atomic(file, &text)
+            .map_err(|e| error(format!("cannot write {}: {e}", file.display())))?;
+        if !cli.quiet {
+            eprintln!(
+                "n1lint: wrote {} with {} {}",
+                file.display(),
+                analysis.findings.len(),
+                if analysis.findings.len() == 1 {
+                    "finding"
+                } else {
+                    "findings"
+                }
+            );
+        }
+        for e in &analysis.internal_errors {
+            eprintln!("n1lint: internal error: {e}");
+        }
+        return Ok(Some(if analysis.internal_errors.is_empty() {
+            EXIT_CLEAN
+        } else {
+            EXIT_ERROR
+        }));
+    }
+    // The baseline first: its counts are per identity over the whole file, so the diff
+    // must not remove the old occurrences it accounts for.
+    if let Some(file) = &cli.baseline {
+        let b = baseline::load(file).map_err(error)?;
+        let scanned: Vec<&str> = analysis.scanned.iter().map(|s| s.path.as_str()).collect();
+        let applied = b.apply(&mut analysis.findings, &scanned).map_err(error)?;
+        analysis.baselined = applied.baselined;
+        if applied.stale > 0 && !cli.quiet {
+            eprintln!(
+                "n1lint: {} baselined {} no longer found; `--write-baseline {}` drops {}",
+                applied.stale,
+                if applied.stale == 1 {
+                    "finding is"
+                } else {
+                    "findings are"
+                },
+                file.display(),
+                if applied.stale == 1 { "it" } else { "them" },
+            );
+        }
+    }
+    if let Some(rev) = &cli.diff {
+        let first = cli
+            .paths
+            .first()
+            .map(PathBuf::as_path)
+            .unwrap_or(Path::new("."));
+        let dir = if first.is_dir() {
+            first
+        } else {
+            first.parent().unwrap_or(Path::new("."))
+        };
+        let changed = diff::changed_since(rev, dir).map_err(error)?;
+        analysis.outside_diff = changed.retain(&mut analysis.findings);
+    }
+    // The text and Markdown reports say it in their summary.
+    if !cli.quiet && !matches!(cli.format, Format::Text | Format::Markdown) {
+        if let Some(note) = report::hidden_note(analysis) {
+            eprintln!("n1lint: not reported: {note}");
+        }
+    }
+    Ok(None)
 }

@@ -2,6 +2,7 @@
 
 pub mod github;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
 
@@ -23,7 +24,26 @@ pub fn render(format: Format, a: &Analysis, opts: &RenderOptions) -> String {
         Format::Json => json::render(a),
         Format::Sarif => sarif::render(a),
         Format::Github => github::render(a),
+        Format::Markdown => markdown::render(a),
     }
+}
+
+/// `3 baselined, 2 not on changed lines`: findings the run found but does not report.
+pub fn hidden_note(a: &Analysis) -> Option<String> {
+    let mut parts = Vec::new();
+    if a.baselined > 0 {
+        parts.push(format!(
+            "{} baselined",
+            crate::engine::group(a.baselined as u64)
+        ));
+    }
+    if a.outside_diff > 0 {
+        parts.push(format!(
+            "{} not on changed lines",
+            crate::engine::group(a.outside_diff as u64)
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// Writes `content` to `path` through a temporary file in the same folder and a rename,

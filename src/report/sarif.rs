@@ -67,10 +67,20 @@ fn region(span: &crate::facts::Span) -> Value {
     })
 }
 
+/// A report path as an artifact location: relative to `%SRCROOT%` (the directory n1lint
+/// ran in, the checkout root in CI), or an absolute `file://` URI for a file outside it.
+fn artifact(path: &str) -> Value {
+    if path.starts_with('/') {
+        json!({ "uri": format!("file://{}", uri(path)) })
+    } else {
+        json!({ "uri": uri(path), "uriBaseId": "%SRCROOT%" })
+    }
+}
+
 fn location(path: &str, span: &crate::facts::Span) -> Value {
     json!({
         "physicalLocation": {
-            "artifactLocation": { "uri": uri(path), "uriBaseId": "%SRCROOT%" },
+            "artifactLocation": artifact(path),
             "region": region(span),
         }
     })
@@ -142,7 +152,7 @@ pub fn render(a: &Analysis) -> String {
                 res["fixes"] = json!([{
                     "description": { "text": desc },
                     "artifactChanges": [{
-                        "artifactLocation": { "uri": uri(&r.path), "uriBaseId": "%SRCROOT%" },
+                        "artifactLocation": artifact(&r.path),
                         "replacements": edits.iter().map(|e| json!({
                             "deletedRegion": region(&e.span),
                             "insertedContent": { "text": e.replacement },
@@ -160,10 +170,14 @@ pub fn render(a: &Analysis) -> String {
             json!({
                 "level": "note",
                 "message": { "text": format!("skipped {p}: {why}") },
-                "locations": [{ "physicalLocation": { "artifactLocation": { "uri": uri(p), "uriBaseId": "%SRCROOT%" } } }],
+                "locations": [{ "physicalLocation": { "artifactLocation": artifact(p) } }],
             })
         })
-        .chain(a.internal_errors.iter().map(|e| json!({ "level": "error", "message": { "text": e } })))
+        .chain(
+            a.internal_errors
+                .iter()
+                .map(|e| json!({ "level": "error", "message": { "text": e } })),
+        )
         .collect();
     let v = json!({
         "$schema": "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",

@@ -127,8 +127,11 @@ pub fn render(a: &Analysis, opts: &RenderOptions) -> String {
         let files: std::collections::BTreeSet<&str> =
             a.findings.iter().map(|r| r.path.as_str()).collect();
         let n = a.findings.len();
+        let hidden = super::hidden_note(a)
+            .map(|h| format!("; {h}"))
+            .unwrap_or_default();
         out.push_str(&format!(
-            "{} {} in {} {} ({} {} scanned in {:.2} s)\n",
+            "{} {} in {} {} ({} {} scanned in {:.2} s{hidden})\n",
             group(n as u64),
             if n == 1 { "finding" } else { "findings" },
             files.len(),
