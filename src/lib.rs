@@ -175,6 +175,8 @@ fn run(cli: Cli) -> miette::Result<u8> {
         .num_threads(threads)
         .build()
         .map_err(|e| error(format!("cannot start worker threads: {e}")))?;
+    // A bad baseline or an unknown revision is reported before the work, not after.
+    let workflow = prepare_workflow_options(&cli)?;
     // Named files only (a pre-commit hook): read their project for facts too.
     let context = if cli.no_project_context {
         Vec::new()
@@ -195,7 +197,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
             )
         })
         .map_err(error)?;
-    if let Some(code) = apply_workflow_options(&cli, &mut analysis)? {
+    if let Some(code) = apply_workflow_options(&cli, workflow, &mut analysis)? {
         return Ok(code);
     }
 
@@ -260,10 +262,42 @@ pub fn rules_table() -> String {
     out
 }
 
+/// What `--baseline` and `--diff` read before the run.
+struct WorkflowOptions {
+    baseline: Option<baseline::Baseline>,
+    changed: Option<diff::Changed>,
+}
+
+fn prepare_workflow_options(cli: &Cli) -> miette::Result<WorkflowOptions> {
+    let baseline = match &cli.baseline {
+        Some(file) => Some(baseline::load(file).map_err(error)?),
+        None => None,
+    };
+    let changed = match &cli.diff {
+        Some(rev) => {
+            // The repository holding the first path (or the current directory).
+            let first = cli
+                .paths
+                .first()
+                .map(PathBuf::as_path)
+                .unwrap_or(Path::new("."));
+            let dir = if first.is_dir() {
+                first
+            } else {
+                first.parent().unwrap_or(Path::new("."))
+            };
+            Some(diff::changed_since(rev, dir).map_err(error)?)
+        }
+        None => None,
+    };
+    Ok(WorkflowOptions { baseline, changed })
+}
+
 /// `--write-baseline`, `--baseline` and `--diff` (see src/baseline.rs and src/diff.rs).
 /// Returns an exit code when the run ends here (a baseline was written).
 fn apply_workflow_options(
     cli: &Cli,
+    workflow: WorkflowOptions,
     analysis: &mut engine::Analysis,
 ) -> miette::Result<Option<u8>> {
     if let Some(file) = &cli.write_baseline {
@@ -293,8 +327,7 @@ fn apply_workflow_options(
     }
     // The baseline first: its counts are per identity over the whole file, so the diff
     // must not remove the old occurrences it accounts for.
-    if let Some(file) = &cli.baseline {
-        let b = baseline::load(file).map_err(error)?;
+    if let (Some(b), Some(file)) = (&workflow.baseline, &cli.baseline) {
         let scanned: Vec<&str> = analysis.scanned.iter().map(|s| s.path.as_str()).collect();
         let applied = b.apply(&mut analysis.findings, &scanned).map_err(error)?;
         analysis.baselined = applied.baselined;
@@ -312,18 +345,7 @@ fn apply_workflow_options(
             );
         }
     }
-    if let Some(rev) = &cli.diff {
-        let first = cli
-            .paths
-            .first()
-            .map(PathBuf::as_path)
-            .unwrap_or(Path::new("."));
-        let dir = if first.is_dir() {
-            first
-        } else {
-            first.parent().unwrap_or(Path::new("."))
-        };
-        let changed = diff::changed_since(rev, dir).map_err(error)?;
+    if let Some(changed) = &workflow.changed {
         analysis.outside_diff = changed.retain(&mut analysis.findings);
     }
     // The text and Markdown reports say it in their summary.
