@@ -7,6 +7,7 @@
 //! used as a `repo: local` hook with `language: system` and the freshly built binary as
 //! `entry`: `language: rust` would `cargo install` this repository first, which takes minutes.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
@@ -94,7 +95,10 @@ fn require_pre_commit(test: &str) -> bool {
         !ci,
         "CI is set but `pre-commit` is not installed: `.ci/run` installs it with `pip install pre-commit`"
     );
-    eprintln!(
+    // Straight to standard error: the test harness hides what `eprintln!` prints in a
+    // passing test, and a skip must be seen.
+    let _ = writeln!(
+        std::io::stderr(),
         "SKIPPED {test}: `pre-commit` is not installed (pip install pre-commit); set CI=true to make this a failure"
     );
     false
