@@ -514,6 +514,8 @@ fn named_files_get_facts_from_the_rest_of_the_project() {
         "shop/models.py",
         format!("{MODELS}\n\ndef raw(cur):\n    cur.execute(\"SELECT * FROM users\")\n"),
     );
+    // A whole-project run first: its cached result must not stand in for the run on one file.
+    assert_eq!(findings(d.path(), &[]).len(), 3);
     assert_eq!(
         findings(d.path(), &["shop/views.py"]),
         vec![
