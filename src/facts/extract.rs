@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use tree_sitter::{Node, ParseOptions, Parser, Query, QueryCursor, StreamingIterator};
 
+use super::nest::Nest;
 use super::*;
 use crate::facts::text::normalised_hash;
 use crate::lang::Lang;
@@ -1876,15 +1877,17 @@ impl<'a> Builder<'a> {
         }
         // Containers, sorted by start then by size (outer first).
         let func_spans: Vec<Span> = f.functions.iter().map(|x| x.span).collect();
-        let func_of = |span: &Span| innermost(&func_spans, span);
+        let func_nest = Nest::new(&func_spans);
+        let func_of = |span: &Span| func_nest.innermost(span);
         let class_spans: Vec<Span> = f.classes.iter().map(|x| x.span).collect();
+        let class_nest = Nest::new(&class_spans);
 
         // Function parents and classes.
         for i in 0..f.functions.len() {
             let s = f.functions[i].span;
-            let parent = innermost_excluding(&func_spans, &s, i);
+            let parent = func_nest.innermost_excluding(&s, i);
             f.functions[i].parent = parent;
-            let class = innermost(&class_spans, &s);
+            let class = class_nest.innermost(&s);
             // A method belongs to a class only when no function sits between them.
             f.functions[i].class = match (class, parent) {
                 (Some(c), Some(p)) if class_spans[c as usize].contains(&func_spans[p as usize]) => {
@@ -1895,17 +1898,18 @@ impl<'a> Builder<'a> {
         }
         // Loop nesting.
         let loop_body_spans: Vec<Span> = f.loops.iter().map(|l| l.body).collect();
+        let loop_nest = Nest::new(&loop_body_spans);
         for i in 0..f.loops.len() {
             let s = f.loops[i].span;
             f.loops[i].func = func_of(&s);
-            f.loops[i].parent = innermost_excluding(&loop_body_spans, &s, i);
+            f.loops[i].parent = loop_nest.innermost_excluding(&s, i);
         }
         // Calls: function, class, loop.
         let loops = f.loops.clone();
         let functions = f.functions.clone();
         let calls_snapshot: Vec<Span> = f.calls.iter().map(|c| c.span).collect();
         let in_loop_of = |span: &Span| -> Option<Idx> {
-            let li = innermost(&loop_body_spans, span)?;
+            let li = loop_nest.innermost(span)?;
             let lb = loops[li as usize].body;
             // A function literal between the loop body and the span cuts the link, unless
             // it is the loop's own callback or it runs inline (`.then(...)`).
@@ -1939,23 +1943,20 @@ impl<'a> Builder<'a> {
             })
             .collect();
         let in_loop_of2 = |span: &Span| -> Option<Idx> {
-            let li = innermost(&loop_body_spans, span)?;
+            let li = loop_nest.innermost(span)?;
             let lb = loops[li as usize].body;
-            for (fi, func) in functions.iter().enumerate() {
-                if lb.contains(&func.span)
-                    && func.span.contains(span)
-                    && func.body != lb
-                    && !inline_fn[fi]
-                {
-                    return None;
-                }
+            // A function literal inside the loop body around the span (not the loop's own
+            // callback, not one that runs inline) cuts the link.
+            if func_nest.any_containing(span, &lb, |fi| functions[fi].body != lb && !inline_fn[fi])
+            {
+                return None;
             }
             Some(li)
         };
         let _ = in_loop_of;
         for c in f.calls.iter_mut() {
             c.func = func_of(&c.span);
-            c.class = innermost(&class_spans, &c.span);
+            c.class = class_nest.innermost(&c.span);
             c.in_loop = in_loop_of2(&c.span);
         }
         for s in f.strings.iter_mut() {
@@ -1966,7 +1967,7 @@ impl<'a> Builder<'a> {
         }
         for a in f.assigns.iter_mut() {
             a.func = func_of(&a.span);
-            a.class = innermost(&class_spans, &a.span);
+            a.class = class_nest.innermost(&a.span);
         }
         let mut pending = std::mem::take(&mut self.pending_members);
         pending.sort_by_key(|(s, _)| (s.start, std::cmp::Reverse(s.end)));
@@ -2031,31 +2032,6 @@ fn next_object(f: Node) -> Option<Node> {
             .or_else(|| f.child_by_field_name("value")),
         _ => None,
     }
-}
-
-/// The innermost span of `containers` that contains `span` (containers from syntax nodes
-/// nest properly).
-fn innermost(containers: &[Span], span: &Span) -> Option<Idx> {
-    let mut best: Option<(Idx, u32)> = None;
-    for (i, c) in containers.iter().enumerate() {
-        if c.contains(span) && best.is_none_or(|(_, len)| c.len() <= len) {
-            best = Some((i as Idx, c.len()));
-        }
-    }
-    best.map(|(i, _)| i)
-}
-
-fn innermost_excluding(containers: &[Span], span: &Span, me: usize) -> Option<Idx> {
-    let mut best: Option<(Idx, u32)> = None;
-    for (i, c) in containers.iter().enumerate() {
-        if i == me || c == span {
-            continue;
-        }
-        if c.contains(span) && best.is_none_or(|(_, len)| c.len() <= len) {
-            best = Some((i as Idx, c.len()));
-        }
-    }
-    best.map(|(i, _)| i)
 }
 
 fn is_function_node(lang: Lang, kind: &str) -> bool {

@@ -5,6 +5,7 @@
 //! works on these facts alone. Facts are plain data, so they can be cached by content hash.
 
 mod extract;
+mod nest;
 mod text;
 
 use serde::{Deserialize, Serialize};
