@@ -2,8 +2,10 @@
 //! in parallel, apply suppressions, sort.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -90,13 +92,77 @@ pub fn display_path(path: &Path, cwd: &Path) -> String {
     }
 }
 
-/// The minified-file heuristic: long average lines in a file of some size.
+/// The minified-file heuristic: long average lines in a file of some size. A lone CR ends
+/// a line too (old Mac line endings).
 fn looks_minified(text: &str) -> bool {
     if text.len() < 4096 {
         return false;
     }
-    let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
-    text.len() / lines > 500
+    let b = text.as_bytes();
+    let breaks = b
+        .iter()
+        .enumerate()
+        .filter(|&(i, &x)| x == b'\n' || (x == b'\r' && b.get(i + 1) != Some(&b'\n')))
+        .count();
+    text.len() / (breaks + 1) > 500
+}
+
+/// Reads a file of at most `max` bytes: `Err` with the reason to skip it otherwise. Only
+/// regular files are read (a FIFO or a device named `x.py` would block or never end), and
+/// never more than `max + 1` bytes, also when the file grows while it is read.
+fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    let too_large = || format!("larger than {max} bytes");
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > max {
+        return Err(too_large());
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > max {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// Test-only hook, not a setting: `N1LINT_TEST_PANIC=<text>` makes every rule panic on the
+/// files whose path contains `<text>`, `N1LINT_TEST_PANIC=extract:<text>` the extractor.
+/// The tests of the internal-error path (exit code 2, the message, the run going on) use it.
+fn test_panic(stage: &str, path: &str) {
+    static SPEC: OnceLock<Option<String>> = OnceLock::new();
+    let spec = SPEC.get_or_init(|| {
+        std::env::var("N1LINT_TEST_PANIC")
+            .ok()
+            .filter(|s| !s.is_empty())
+    });
+    let Some(spec) = spec else { return };
+    let (want, needle) = match spec.split_once(':') {
+        Some(("extract", n)) => ("extract", n),
+        Some(("rule", n)) => ("rule", n),
+        _ => ("rule", spec.as_str()),
+    };
+    if want == stage && path.contains(needle) {
+        panic!("N1LINT_TEST_PANIC: {stage} on {path}");
+    }
+}
+
+/// Test-only hook, not a setting: `N1LINT_TEST_TIME_BUDGET_MS=<n>` sets the parse and
+/// analysis time budgets of each file to `n` milliseconds, so the tests of the time limits
+/// need no slow input.
+fn test_limits(mut limits: Limits) -> Limits {
+    if let Some(ms) = std::env::var("N1LINT_TEST_TIME_BUDGET_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        limits.parse_timeout = Duration::from_millis(ms);
+        limits.analysis_timeout = Duration::from_millis(ms);
+    }
+    limits
 }
 
 fn read_and_extract(
@@ -105,21 +171,31 @@ fn read_and_extract(
     limits: &Limits,
     cache: Option<&Cache>,
 ) -> Outcome {
-    let meta = match std::fs::metadata(&c.path) {
-        Ok(m) => m,
-        Err(e) => return Outcome::Skipped(format!("cannot read: {e}")),
-    };
-    if meta.len() > config.max_file_size {
-        return Outcome::Skipped(format!("larger than {} bytes", config.max_file_size));
-    }
-    let bytes = match std::fs::read(&c.path) {
+    let bytes = match read_limited(&c.path, config.max_file_size) {
         Ok(b) => b,
-        Err(e) => return Outcome::Skipped(format!("cannot read: {e}")),
+        Err(why) => return Outcome::Skipped(why),
     };
-    if bytes.len() as u64 > config.max_file_size {
-        return Outcome::Skipped(format!("larger than {} bytes", config.max_file_size));
+    // Facts depend on the content alone: a file seen before is not parsed again.
+    let key = cache::facts_key(c.lang, &bytes);
+    if cache.is_some_and(|k| k.has_facts(&key)) {
+        return Outcome::Cached(key);
     }
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let path = c.path.to_string_lossy();
+    match facts_of_bytes(c.lang, &bytes, limits, &path) {
+        Outcome::Facts(f, _) => {
+            if let Some(k) = cache {
+                k.store_facts(&key, &f);
+            }
+            Outcome::Facts(f, key)
+        }
+        other => other,
+    }
+}
+
+/// The facts of one file's content, or why it is skipped: the checks every file goes
+/// through (binary, encoding, minified) and the extraction, with panics caught.
+fn facts_of_bytes(lang: Lang, bytes: &[u8], limits: &Limits, path: &str) -> Outcome {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if body.contains(&0) {
         return Outcome::Skipped("binary (contains NUL bytes)".into());
     }
@@ -129,27 +205,20 @@ fn read_and_extract(
     if looks_minified(text) {
         return Outcome::Skipped("minified".into());
     }
-    let key = cache::facts_key(c.lang, &bytes);
-    if cache.is_some_and(|k| k.has_facts(&key)) {
-        return Outcome::Cached(key);
-    }
     let bom = (bytes.len() - body.len()) as u32;
-    match catch_unwind(AssertUnwindSafe(|| facts::extract(c.lang, text, limits))) {
+    let extract = || {
+        test_panic("extract", path);
+        facts::extract(lang, text, limits)
+    };
+    match catch_unwind(AssertUnwindSafe(extract)) {
         Ok(Ok(mut f)) => {
             if bom > 0 {
                 shift_facts(&mut f, bom);
             }
-            if let Some(k) = cache {
-                k.store_facts(&key, &f);
-            }
-            Outcome::Facts(Box::new(f), key)
+            Outcome::Facts(Box::new(f), String::new())
         }
         Ok(Err(e)) => Outcome::Skipped(e.to_string()),
-        Err(p) => Outcome::Internal(format!(
-            "the {} extractor panicked: {}",
-            c.lang,
-            panic_text(&p)
-        )),
+        Err(p) => Outcome::Internal(format!("the {lang} extractor panicked: {}", panic_text(&p))),
     }
 }
 
@@ -216,6 +285,7 @@ pub fn run(opts: &RunOptions) -> Result<Analysis, String> {
 /// (models, helpers), with no findings reported for them (see `src/project.rs`).
 pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analysis, String> {
     let start = Instant::now();
+    let limits = test_limits(opts.limits);
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let walked = walk::walk(
@@ -249,7 +319,7 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
         .into_par_iter()
         .map(|c| {
             let t = Instant::now();
-            let o = read_and_extract(&c, opts.config, &opts.limits, opts.cache);
+            let o = read_and_extract(&c, opts.config, &limits, opts.cache);
             if t.elapsed() > Duration::from_millis(150)
                 && std::env::var_os("N1LINT_TIMINGS").is_some()
             {
@@ -292,7 +362,9 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
     let no_internal = outcomes
         .iter()
         .all(|(_, o)| !matches!(o, Outcome::Internal(_)));
-    if let Some(k) = opts.cache.filter(|_| no_internal) {
+    // The test-only panic hook must reach the rules: no run record then.
+    let test_hook = std::env::var_os("N1LINT_TEST_PANIC").is_some();
+    if let Some(k) = opts.cache.filter(|_| no_internal && !test_hook) {
         if let Some(run) = k.load_run(&run_key) {
             restore(&mut analysis, run);
             analysis.elapsed = start.elapsed();
@@ -306,7 +378,7 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
             Outcome::Cached(key) => match opts.cache.and_then(|k| k.load_facts(&key)) {
                 Some(f) => (c, Outcome::Facts(Box::new(f), key)),
                 None => {
-                    let o = read_and_extract(&c, opts.config, &opts.limits, None);
+                    let o = read_and_extract(&c, opts.config, &limits, None);
                     (c, o)
                 }
             },
@@ -376,7 +448,15 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
         .par_iter()
         .enumerate()
         .filter(|(i, _)| report[*i])
-        .map(|(i, (path, f))| check_file(path, f, &index, opts.config, &refs, i as u32))
+        .map(|(i, (path, f))| {
+            catch_unwind(AssertUnwindSafe(|| {
+                check_file(path, f, &index, opts.config, &refs, i as u32)
+            }))
+            .unwrap_or_else(|p| {
+                let why = format!("{path}: panicked while reporting: {}", panic_text(&p));
+                (Vec::new(), vec![why])
+            })
+        })
         .collect();
     if timings {
         eprintln!("timing: rules {:.2} s", start.elapsed().as_secs_f64());
@@ -558,7 +638,11 @@ fn check_file(
             continue;
         }
         let mut out = Vec::new();
-        match catch_unwind(AssertUnwindSafe(|| check(&ctx, &mut out))) {
+        let run = || {
+            test_panic("rule", path);
+            check(&ctx, &mut out)
+        };
+        match catch_unwind(AssertUnwindSafe(run)) {
             Ok(()) => raw.extend(out.into_iter().filter(|x| !f.in_error(&x.span))),
             Err(p) => errors.push(format!("{path}: rule {id} panicked: {}", panic_text(&p))),
         }
@@ -636,6 +720,63 @@ fn check_file(
         });
     }
     (out, errors)
+}
+
+/// Is this skip reason a problem worth a warning on stderr (an unreadable file, a time
+/// limit), rather than the documented policy (too large, minified, binary, not UTF-8, not a
+/// language n1lint reads) that `--stats` counts? Internal errors are reported on their own.
+pub fn is_problem(reason: &str) -> bool {
+    const POLICY: &[&str] = &[
+        "larger than ",
+        "minified",
+        "binary (",
+        "not valid UTF-8",
+        "not a JavaScript, TypeScript, Python or Ruby file",
+        walk::SYMLINK,
+        "internal error: ",
+    ];
+    !POLICY.iter().any(|p| reason.starts_with(p))
+}
+
+/// What [`analyse_source`] made of one file's content.
+#[derive(Debug)]
+pub enum SourceOutcome {
+    Analysed {
+        findings: Vec<Reported>,
+        /// Panics caught in the extractor or a rule.
+        internal_errors: Vec<String>,
+        parse_errors: bool,
+    },
+    /// Not analysed, and why (binary, not UTF-8, minified, a time limit).
+    Skipped(String),
+}
+
+/// The per-file pipeline of a run on `bytes` as the whole content of one file in `lang`:
+/// the content checks, extraction, a one-file project index and every rule, with the
+/// default configuration and limits. For fuzzing and tests.
+pub fn analyse_source(lang: Lang, bytes: &[u8]) -> SourceOutcome {
+    let path = format!("input.{}", lang.name());
+    let config = Config::default();
+    let facts = match facts_of_bytes(lang, bytes, &Limits::default(), &path) {
+        Outcome::Facts(f, _) => f,
+        Outcome::Skipped(why) => return SourceOutcome::Skipped(why),
+        Outcome::Cached(_) => return SourceOutcome::Skipped("cached".into()),
+        Outcome::Internal(why) => {
+            return SourceOutcome::Analysed {
+                findings: Vec::new(),
+                internal_errors: vec![format!("{path}: {why}")],
+                parse_errors: false,
+            }
+        }
+    };
+    let refs = [(path.as_str(), &*facts)];
+    let index = ProjectIndex::build(&refs, &config);
+    let (findings, internal_errors) = check_file(&path, &facts, &index, &config, &refs, 0);
+    SourceOutcome::Analysed {
+        findings,
+        internal_errors,
+        parse_errors: !facts.error_spans.is_empty(),
+    }
 }
 
 /// Counts for `--stats`.

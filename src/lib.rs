@@ -53,10 +53,17 @@ where
             return code;
         }
     };
-    match run(cli) {
-        Ok(code) => code,
-        Err(e) => {
+    // Panics while analysing a file are caught per file and rule in the engine; this catches
+    // the rest (the project index, a report), so a bug never ends the process with a code
+    // other than the documented ones.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
             eprintln!("{e:?}");
+            EXIT_ERROR
+        }
+        Err(p) => {
+            eprintln!("n1lint: internal error: {}", engine::panic_text(&p));
             EXIT_ERROR
         }
     }
@@ -106,6 +113,14 @@ fn run(cli: Cli) -> miette::Result<u8> {
             p.set_language(&lang.grammar())
                 .map_err(|e| error(e.to_string()))?;
             let tree = p.parse(&text, None).ok_or_else(|| error("no tree"))?;
+            // tree-sitter prints a tree recursively: refuse what the analysis refuses.
+            let max = Limits::default().max_depth;
+            if facts::deeper_than(tree.root_node(), max) {
+                return Err(error(format!(
+                    "{}: nested more than {max} levels deep",
+                    file.display()
+                )));
+            }
             print_stdout(&format!("{}\n", tree.root_node().to_sexp()))?;
             return Ok(EXIT_CLEAN);
         }
@@ -142,8 +157,11 @@ fn run(cli: Cli) -> miette::Result<u8> {
         let readable = std::fs::metadata(p).and_then(|m| {
             if m.is_dir() {
                 std::fs::read_dir(p).map(drop)
-            } else {
+            } else if m.is_file() {
                 std::fs::File::open(p).map(drop)
+            } else {
+                // A FIFO or a device: opening it may block; the engine notes it is skipped.
+                Ok(())
             }
         });
         match readable {
@@ -220,6 +238,17 @@ fn run(cli: Cli) -> miette::Result<u8> {
     // Not a note: `--quiet` must not hide why the exit code is 2.
     for e in &analysis.internal_errors {
         eprintln!("n1lint: internal error: {e}");
+    }
+    // Files that could not be analysed (unreadable, a time limit) are named on stderr even
+    // without `--stats`, which lists every skipped file.
+    if !cli.stats {
+        for (p, why) in analysis
+            .skipped
+            .iter()
+            .filter(|(_, w)| engine::is_problem(w))
+        {
+            eprintln!("n1lint: warning: {p} not analysed: {why}");
+        }
     }
     if cli.stats {
         eprint!("{}", engine::stats_text(&analysis));

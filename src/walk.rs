@@ -60,6 +60,8 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<WalkResult, String>
     for root in roots {
         if root.is_dir() {
             dirs.push(root.clone());
+        } else if let Some(why) = unreportable(root) {
+            result.notes.push((root.clone(), why.into()));
         } else {
             match Lang::from_path(root) {
                 Some(lang) => result.files.push(Candidate {
@@ -121,18 +123,36 @@ fn walk_dir(dir: &Path, opts: &WalkOptions, result: &mut WalkResult) -> Result<(
         Box::new(move |entry| {
             match entry {
                 Ok(e) => {
-                    let is_file = e.file_type().map(|t| t.is_file()).unwrap_or(false);
-                    if is_file {
-                        if let Some(lang) = Lang::from_path(e.path()) {
-                            files
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .push(Candidate {
-                                    path: e.into_path(),
-                                    lang,
-                                    explicit: false,
-                                });
-                        }
+                    let kind = e.file_type();
+                    let is_dir = kind.is_none_or(|t| t.is_dir());
+                    if is_dir {
+                        return WalkState::Continue;
+                    }
+                    let is_file = kind.is_some_and(|t| t.is_file());
+                    // Everything else that looks like a source file is named in a note.
+                    let note = if let Some(why) = unreportable(e.path()) {
+                        Some(why)
+                    } else if is_file || Lang::from_path(e.path()).is_none() {
+                        None
+                    } else if kind.is_some_and(|t| t.is_symlink()) {
+                        Some(SYMLINK)
+                    } else {
+                        Some("not a regular file")
+                    };
+                    if let Some(why) = note {
+                        notes
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push((e.into_path(), why.to_string()));
+                    } else if let (true, Some(lang)) = (is_file, Lang::from_path(e.path())) {
+                        files
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push(Candidate {
+                                path: e.into_path(),
+                                lang,
+                                explicit: false,
+                            });
                     }
                 }
                 Err(err) => {
@@ -155,6 +175,21 @@ fn walk_dir(dir: &Path, opts: &WalkOptions, result: &mut WalkResult) -> Result<(
     Ok(())
 }
 
+/// The note for a symbolic link met in a walk: links are not followed (no loops, no files
+/// outside the tree); name the target on the command line to check it.
+pub const SYMLINK: &str = "symbolic link (not followed)";
+
+/// Why a file that looks like a source file cannot be reported faithfully, if so: reports
+/// (JSON, SARIF, the text) name files by UTF-8 paths, and a path that is not UTF-8 would be
+/// named wrongly.
+fn unreportable(path: &Path) -> Option<&'static str> {
+    if path.to_str().is_some() {
+        return None;
+    }
+    let lossy = path.to_string_lossy();
+    Lang::from_path(Path::new(lossy.as_ref())).map(|_| "path is not valid UTF-8")
+}
+
 fn error_path(err: &ignore::Error) -> Option<PathBuf> {
     match err {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
@@ -169,7 +204,7 @@ fn error_text(err: &ignore::Error) -> String {
     match err {
         ignore::Error::WithPath { err, .. } => error_text(err),
         ignore::Error::WithDepth { err, .. } => error_text(err),
-        ignore::Error::Io(e) => e.to_string(),
+        ignore::Error::Io(e) => format!("cannot read: {e}"),
         other => other.to_string(),
     }
 }

@@ -10,8 +10,12 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use tree_sitter::{Node, ParseOptions, Parser, Query, QueryCursor, StreamingIterator};
+use tree_sitter::{
+    Node, ParseOptions, Parser, Query, QueryCursor, QueryCursorOptions, QueryCursorState,
+    StreamingIterator,
+};
 
+use super::budget::{check_shape, Deadline, Shape};
 use super::nest::Nest;
 use super::*;
 use crate::facts::text::normalised_hash;
@@ -21,15 +25,32 @@ use crate::lang::Lang;
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub parse_timeout: Duration,
+    /// Time for the query pass and for building the facts from its captures (after parsing).
+    pub analysis_timeout: Duration,
     /// Query matches per file before the file is given up.
     pub max_matches: usize,
+    /// Query matches the cursor may have in progress at once (tree-sitter's match limit,
+    /// at most 65536). Deep nesting needs many; a file that needs more is given up rather
+    /// than analysed with matches missing.
+    pub max_in_progress: u32,
+    /// Syntax tree depth: a file nested deeper is given up (the query pass would take about
+    /// nodes × depth steps).
+    pub max_depth: usize,
+    /// Children of one ERROR node: a file with a larger syntax error is given up (the query
+    /// pass would take about the square of that number of steps).
+    pub max_error_children: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             parse_timeout: Duration::from_secs(10),
+            analysis_timeout: Duration::from_secs(10),
             max_matches: 2_000_000,
+            max_in_progress: 65_536,
+            // Hand-written code stays far below (the corpus of real backends: under 150).
+            max_depth: 1_000,
+            max_error_children: 10_000,
         }
     }
 }
@@ -40,6 +61,14 @@ pub enum ExtractError {
     ParseTimeout(Duration),
     #[error("more than {0} syntax matches")]
     TooManyMatches(usize),
+    #[error("analysis took longer than {0:?} (a very large or deeply nested file; `exclude` it if it is generated)")]
+    AnalysisTimeout(Duration),
+    #[error("nested more than {0} levels deep (generated code? `exclude` it)")]
+    TooDeep(usize),
+    #[error("a syntax error of more than {0} tokens (is it really this language?)")]
+    WideError(usize),
+    #[error("more than {0} syntax matches in progress at once (deep nesting)")]
+    MatchLimit(u32),
     #[error("the parser gave no tree")]
     NoTree,
 }
@@ -220,9 +249,21 @@ pub fn extract(lang: Lang, src: &str, limits: &Limits) -> Result<FileFacts, Extr
             None => Err(ExtractError::NoTree),
         }
     })?;
-    let mut b = Builder::new(lang, src);
+    let deadline = Deadline::after(limits.analysis_timeout);
+    let mut b = Builder::new(lang, src, &deadline);
+    // The query pass costs about (nodes × depth): refuse trees nested deeper than any
+    // hand-written code, deterministically, before spending the time budget on them.
+    match check_shape(
+        tree.root_node(),
+        limits.max_depth,
+        limits.max_error_children,
+    ) {
+        Ok(()) => {}
+        Err(Shape::TooDeep) => return Err(ExtractError::TooDeep(limits.max_depth)),
+        Err(Shape::WideError) => return Err(ExtractError::WideError(limits.max_error_children)),
+    }
     b.run(tree.root_node(), limits)?;
-    Ok(b.finish())
+    b.finish()
 }
 
 /// Computes spans (byte offsets plus line/column) for nodes of one file.
@@ -233,9 +274,11 @@ struct Lines<'a> {
 
 impl<'a> Lines<'a> {
     fn new(src: &'a str) -> Self {
+        // A line ends at LF, CRLF or a lone CR (as editors and SARIF count lines).
         let mut starts = vec![0u32];
-        for (i, b) in src.bytes().enumerate() {
-            if b == b'\n' {
+        let b = src.as_bytes();
+        for (i, &c) in b.iter().enumerate() {
+            if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
                 starts.push(i as u32 + 1);
             }
         }
@@ -375,6 +418,7 @@ const ECMA_INLINE_CALLBACKS: &[&str] = &[
 
 struct Builder<'a> {
     lang: Lang,
+    deadline: &'a Deadline,
     src: &'a str,
     lines: Lines<'a>,
     f: FileFacts,
@@ -391,11 +435,12 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(lang: Lang, src: &'a str) -> Self {
+    fn new(lang: Lang, src: &'a str, deadline: &'a Deadline) -> Self {
         let lines = Lines::new(src);
         let nlines = lines.starts.len() as u32;
         Builder {
             lang,
+            deadline,
             src,
             lines,
             f: FileFacts {
@@ -431,9 +476,16 @@ impl<'a> Builder<'a> {
     fn run(&mut self, root: Node, limits: &Limits) -> Result<(), ExtractError> {
         let cq = compiled(self.lang);
         let mut cursor = QueryCursor::new();
+        cursor.set_match_limit(limits.max_in_progress.clamp(1, 65_536));
         let mut nodes: Vec<(Cap, Node)> = Vec::new();
+        let deadline = self.deadline;
         {
-            let mut matches = cursor.matches(&cq.query, root, self.src.as_bytes());
+            // The cursor polls this while it works, also between matches: deep nesting can
+            // keep it busy for long without producing any.
+            let mut progress = |_: &QueryCursorState| deadline.passed();
+            let options = QueryCursorOptions::new().progress_callback(&mut progress);
+            let mut matches =
+                cursor.matches_with_options(&cq.query, root, self.src.as_bytes(), options);
             while let Some(m) = matches.next() {
                 for c in m.captures {
                     let cap = cq.caps[c.index as usize];
@@ -446,6 +498,12 @@ impl<'a> Builder<'a> {
                 }
             }
         }
+        if deadline.passed() {
+            return Err(self.timeout());
+        }
+        if cursor.did_exceed_match_limit() {
+            return Err(ExtractError::MatchLimit(limits.max_in_progress));
+        }
         // Calls first: functions need to know which call they are an argument of, loops
         // need the call ids of their iterated expressions.
         for &(cap, n) in &nodes {
@@ -456,9 +514,15 @@ impl<'a> Builder<'a> {
         for &(cap, n) in &nodes {
             if cap == Cap::Call {
                 self.call(n);
+                if self.deadline.poll() {
+                    return Err(self.timeout());
+                }
             }
         }
         for &(cap, n) in &nodes {
+            if self.deadline.poll() {
+                return Err(self.timeout());
+            }
             match cap {
                 Cap::Function => self.function(n),
                 Cap::Class => self.class(n),
@@ -484,6 +548,10 @@ impl<'a> Builder<'a> {
         }
         self.callback_loops();
         Ok(())
+    }
+
+    fn timeout(&self) -> ExtractError {
+        ExtractError::AnalysisTimeout(self.deadline.budget())
     }
 
     // ---------------------------------------------------------------- calls
@@ -1354,8 +1422,8 @@ impl<'a> Builder<'a> {
                         for (k, b) in bytes[s - start..e - start].iter_mut().enumerate() {
                             *b = if k == 0 {
                                 b'?'
-                            } else if *b == b'\n' {
-                                b'\n'
+                            } else if *b == b'\n' || *b == b'\r' {
+                                *b
                             } else {
                                 b' '
                             };
@@ -1844,10 +1912,15 @@ impl<'a> Builder<'a> {
 
     // ---------------------------------------------------------------- linking
 
-    fn finish(mut self) -> FileFacts {
+    fn finish(mut self) -> Result<FileFacts, ExtractError> {
+        let deadline = self.deadline;
+        let timeout = ExtractError::AnalysisTimeout(deadline.budget());
         // Ruby member chains: calls without arguments on a plain name (`post.author.name`).
         if self.lang == Lang::Ruby {
             for c in &self.f.calls {
+                if deadline.poll() {
+                    return Err(timeout);
+                }
                 if c.path.len() >= 2
                     && c.path.iter().skip(1).all(|s| !s.called)
                     && c.path[0]
@@ -1863,6 +1936,9 @@ impl<'a> Builder<'a> {
         }
         let f = &mut self.f;
         for l in f.loops.iter_mut() {
+            if deadline.poll() {
+                return Err(timeout);
+            }
             // A `return` in a JavaScript callback ends one call of it, not the loop.
             if l.kind == LoopKind::Callback && self.lang.is_ecma() {
                 continue;
@@ -1884,6 +1960,9 @@ impl<'a> Builder<'a> {
 
         // Function parents and classes.
         for i in 0..f.functions.len() {
+            if deadline.poll() {
+                return Err(timeout);
+            }
             let s = f.functions[i].span;
             let parent = func_nest.innermost_excluding(&s, i);
             f.functions[i].parent = parent;
@@ -1900,6 +1979,9 @@ impl<'a> Builder<'a> {
         let loop_body_spans: Vec<Span> = f.loops.iter().map(|l| l.body).collect();
         let loop_nest = Nest::new(&loop_body_spans);
         for i in 0..f.loops.len() {
+            if deadline.poll() {
+                return Err(timeout);
+            }
             let s = f.loops[i].span;
             f.loops[i].func = func_of(&s);
             f.loops[i].parent = loop_nest.innermost_excluding(&s, i);
@@ -1955,17 +2037,29 @@ impl<'a> Builder<'a> {
         };
         let _ = in_loop_of;
         for c in f.calls.iter_mut() {
+            if deadline.poll() {
+                return Err(timeout);
+            }
             c.func = func_of(&c.span);
             c.class = class_nest.innermost(&c.span);
             c.in_loop = in_loop_of2(&c.span);
         }
         for s in f.strings.iter_mut() {
+            if deadline.poll() {
+                return Err(timeout);
+            }
             s.func = func_of(&s.span);
         }
         for a in f.awaits.iter_mut() {
+            if deadline.poll() {
+                return Err(timeout);
+            }
             a.func = func_of(&a.expr);
         }
         for a in f.assigns.iter_mut() {
+            if deadline.poll() {
+                return Err(timeout);
+            }
             a.func = func_of(&a.span);
             a.class = class_nest.innermost(&a.span);
         }
@@ -1973,6 +2067,9 @@ impl<'a> Builder<'a> {
         pending.sort_by_key(|(s, _)| (s.start, std::cmp::Reverse(s.end)));
         pending.dedup_by_key(|(s, _)| s.start);
         for (span, path) in pending {
+            if deadline.poll() {
+                return Err(timeout);
+            }
             let Some(li) = in_loop_of2(&span) else {
                 continue;
             };
@@ -1990,7 +2087,7 @@ impl<'a> Builder<'a> {
             });
         }
         let _ = &self.members;
-        std::mem::replace(
+        Ok(std::mem::replace(
             &mut self.f,
             FileFacts {
                 lang: self.lang,
@@ -2012,7 +2109,7 @@ impl<'a> Builder<'a> {
                 error_spans: Vec::new(),
                 lines: 0,
             },
-        )
+        ))
     }
 }
 

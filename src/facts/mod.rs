@@ -4,6 +4,7 @@
 //! tree is dropped. Everything downstream (the project index, the rules, the reports)
 //! works on these facts alone. Facts are plain data, so they can be cached by content hash.
 
+mod budget;
 mod extract;
 mod nest;
 mod text;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::lang::Lang;
 
+pub(crate) use budget::deeper_than;
 pub use extract::{extract, query_source, ExtractError, Limits};
 pub use text::{fnv1a, normalised_hash};
 

@@ -63,10 +63,15 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
 
 /// The span of byte `off` of a literal's text (one character wide).
 fn span_in(s: &StrLit, off: usize) -> Span {
-    let before = &s.text[..off];
-    let (line, col) = match before.rfind('\n') {
-        Some(nl) => (
-            s.text_line + before.matches('\n').count() as u32,
+    let before = s.text.get(..off).unwrap_or("");
+    // Lines end at LF, CRLF or a lone CR, as in the rest of the facts.
+    let b = before.as_bytes();
+    let breaks: Vec<usize> = (0..b.len())
+        .filter(|&i| b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n')))
+        .collect();
+    let (line, col) = match breaks.last() {
+        Some(&nl) => (
+            s.text_line + breaks.len() as u32,
             before[nl + 1..].chars().count() as u32 + 1,
         ),
         None => (s.text_line, s.text_col + before.chars().count() as u32),
@@ -347,7 +352,8 @@ fn builder_wildcard(lang: Lang, c: &Call) -> Option<Span> {
         let t = arg.text.as_str();
         let q = t.chars().next().filter(|ch| matches!(ch, '"' | '\'' | '`'));
         let Some(q) = q else { continue };
-        if t.len() < 2 || !t.ends_with(q) || t.contains('\n') {
+        // Argument texts are cut near 240 bytes: a cut one is not the whole value.
+        if t.len() < 2 || t.len() > 230 || !t.ends_with(q) || t.contains(['\n', '\r']) {
             continue;
         }
         let inner = &t[1..t.len() - 1];
@@ -356,12 +362,19 @@ fn builder_wildcard(lang: Lang, c: &Call) -> Option<Span> {
         let Some(&off) = wildcards_in(&probe).first() else {
             continue;
         };
-        let star = (off - 7 + 1) as u32; // + 1 for the opening quote
-        let value_start = arg.span.end - t.len() as u32;
-        let col_end = arg.span.end_col;
-        let start = value_start + star;
-        // Columns: the argument sits on one line (no newline in its text).
-        let col = col_end - (t.len() as u32 - star);
+        // `off` is past the probe's `SELECT `; + 1 for the opening quote.
+        let Some(star) = off.checked_sub(6) else {
+            continue;
+        };
+        // The value ends the argument's span (after a Ruby `key:`); columns count characters.
+        let Some(value_start) = arg.span.end.checked_sub(t.len() as u32) else {
+            continue;
+        };
+        let after = t.get(star..).unwrap_or("").chars().count() as u32;
+        let Some(col) = arg.span.end_col.checked_sub(after) else {
+            continue;
+        };
+        let start = value_start + star as u32;
         return Some(Span {
             start,
             end: start + 1,

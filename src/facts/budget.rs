@@ -1,0 +1,152 @@
+//! A per-file time budget: the query pass and the fact building check it as they go, so a
+//! pathological file (deep nesting, millions of nodes) is given up with a note instead of
+//! holding up the run.
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+use tree_sitter::Node;
+
+/// A deadline that is cheap to poll: the clock is read once every [`Deadline::EVERY`] polls.
+pub(crate) struct Deadline {
+    end: Option<Instant>,
+    budget: Duration,
+    polls: Cell<u32>,
+    passed: Cell<bool>,
+}
+
+impl Deadline {
+    const EVERY: u32 = 64;
+
+    pub(crate) fn after(budget: Duration) -> Self {
+        Deadline {
+            // A budget too large to add to the clock is no budget.
+            end: Instant::now().checked_add(budget),
+            budget,
+            polls: Cell::new(0),
+            passed: Cell::new(false),
+        }
+    }
+
+    pub(crate) fn budget(&self) -> Duration {
+        self.budget
+    }
+
+    /// Has the deadline passed? Reads the clock every time.
+    pub(crate) fn passed(&self) -> bool {
+        if self.passed.get() {
+            return true;
+        }
+        let passed = self.end.is_some_and(|end| Instant::now() >= end);
+        self.passed.set(passed);
+        passed
+    }
+
+    /// Has the deadline passed? Reads the clock on every [`Deadline::EVERY`]th call only:
+    /// for loops whose steps are cheap.
+    pub(crate) fn poll(&self) -> bool {
+        let n = self.polls.get().wrapping_add(1);
+        self.polls.set(n);
+        if n % Self::EVERY == 0 {
+            self.passed()
+        } else {
+            self.passed.get()
+        }
+    }
+}
+
+/// Why a syntax tree is not analysed, found before the query pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// Nested deeper than allowed: the query pass costs about nodes × depth.
+    TooDeep,
+    /// An ERROR node with more children than allowed: the query pass costs about the square
+    /// of the unnamed children of a node (the cursor scans later siblings for each), and
+    /// nothing inside an ERROR node is reported anyway.
+    WideError,
+}
+
+/// Checks the tree under `root` (the root is at depth 0) against `max_depth` and
+/// `max_error_children`, stopping at the first excess. An iterative walk with a tree cursor:
+/// linear in the number of nodes, whatever the depth.
+pub(crate) fn check_shape(
+    root: Node,
+    max_depth: usize,
+    max_error_children: usize,
+) -> Result<(), Shape> {
+    let mut cursor = root.walk();
+    let mut depth = 0usize;
+    loop {
+        let n = cursor.node();
+        if n.is_error() && n.child_count() > max_error_children {
+            return Err(Shape::WideError);
+        }
+        if cursor.goto_first_child() {
+            depth += 1;
+            if depth > max_depth {
+                return Err(Shape::TooDeep);
+            }
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if depth == 0 || !cursor.goto_parent() {
+                return Ok(());
+            }
+            depth -= 1;
+        }
+    }
+}
+
+/// Is the tree under `root` nested more than `max` levels deep?
+pub(crate) fn deeper_than(root: Node, max: usize) -> bool {
+    check_shape(root, max, usize::MAX).is_err()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_budget_passes_at_once() {
+        let d = Deadline::after(Duration::ZERO);
+        assert!(d.passed());
+        assert!(d.poll());
+    }
+
+    fn python(src: &str) -> tree_sitter::Tree {
+        let mut p = tree_sitter::Parser::new();
+        p.set_language(&tree_sitter_python::LANGUAGE.into())
+            .expect("the Python grammar loads");
+        p.parse(src, None).expect("a tree")
+    }
+
+    #[test]
+    fn depth_and_error_width_are_bounded() {
+        let shallow = python("x = [1, 2, 3]\n");
+        assert_eq!(check_shape(shallow.root_node(), 10, 10), Ok(()));
+        let deep = python(&format!("x = {}1{}\n", "(".repeat(500), ")".repeat(500)));
+        assert_eq!(check_shape(deep.root_node(), 100, 10), Err(Shape::TooDeep));
+        assert_eq!(check_shape(deep.root_node(), 10_000, 10), Ok(()));
+        let wide = python(&"[\n".repeat(500));
+        assert_eq!(
+            check_shape(wide.root_node(), 100, 100),
+            Err(Shape::WideError)
+        );
+        assert_eq!(check_shape(wide.root_node(), 100, 10_000), Ok(()));
+        // A wide node that is not an error is fine.
+        let list = python(&format!("x = [{}]\n", "1,".repeat(500)));
+        assert_eq!(check_shape(list.root_node(), 100, 100), Ok(()));
+    }
+
+    #[test]
+    fn huge_budget_never_passes() {
+        let d = Deadline::after(Duration::MAX);
+        assert!(!d.passed());
+        for _ in 0..1000 {
+            assert!(!d.poll());
+        }
+    }
+}
