@@ -6,10 +6,12 @@
 # CORPUS defaults to ~/.cache/n1lint-corpus/corpus (../shared/corpus/fetch.sh). Every row
 # comes from this one invocation on this machine: (a) the parse floor (walk, read and
 # tree-sitter parse, nothing else: examples/parse_floor.rs), (b) a full n1lint run with every
-# rule, (c) a warm re-run with n1lint's cache (when the binary has `--no-cache`), (d) n1lint
-# over the corpus given twice (memory), and ast-grep and Semgrep with the rules in
-# bench/peers/ where they are installed. Wall time, CPU time (user+sys) and peak RSS come from
-# GNU time (/usr/bin/time); with --repeat N each figure is the median of N runs.
+# rule, (c) a warm re-run with n1lint's cache and (c2) the same with one file changed before
+# each run (when the binary has `--no-cache`), (d) n1lint over the corpus given twice
+# (memory), and ast-grep and Semgrep with the rules in bench/peers/ where they are installed.
+# Wall time, CPU time (user+sys) and peak RSS come from GNU time (/usr/bin/time); with
+# --repeat N each figure is the median of N runs. Peak RSS is that of the largest single
+# process (Semgrep runs several).
 #
 #   --install-peers  pip install ast-grep-cli and semgrep into a virtualenv at
 #                    ${XDG_CACHE_HOME:-~/.cache}/n1lint-bench/venv (used on later runs too)
@@ -42,7 +44,7 @@ while [ $# -gt 0 ]; do
     --jobs|-j) JOBS=$2; shift ;;
     --no-build) BUILD=0 ;;
     --no-peers) PEERS=0 ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
     *) CORPUS=$1 ;;
   esac
@@ -93,11 +95,13 @@ median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2)
 
 # measure KEY CMD...: runs CMD $REPEAT times in $WORK; stdout to $WORK/KEY.out, stderr to
 # $WORK/KEY.err (of the last run); writes $WORK/KEY.time with the median "wall cpu rss_kib".
-# Exit codes 0 and 1 (findings) are success.
+# Exit codes 0 and 1 (findings) are success. $BEFORE_EACH, if set, is run before each run.
+BEFORE_EACH=""
 measure() {
   local key=$1; shift
   local i rc walls=() cpus=() rsss=()
   for ((i = 1; i <= REPEAT; i++)); do
+    [ -n "$BEFORE_EACH" ] && $BEFORE_EACH
     rc=0
     (cd "$WORK" && "$TIME" -f '%e %U %S %M' -o "$WORK/$key.t" "$@" >"$WORK/$key.out" 2>"$WORK/$key.err") || rc=$?
     if [ "$rc" -gt 1 ]; then
@@ -136,10 +140,13 @@ row "(a) parse floor (walk+read+parse)" floor "$FLOOR_FILES" "$FLOOR_BYTES" "-"
 
 # (b) full n1lint run, every rule
 CACHE_FLAG=()
+WARM_FLAG=()
 HAS_CACHE=0
 if "$N1LINT" --help | grep -q -- --no-cache; then
   HAS_CACHE=1
   CACHE_FLAG=(--no-cache)
+  # The cache goes to .n1lint_cache in the current directory ($WORK) unless told otherwise.
+  "$N1LINT" --help | grep -q -- --cache-dir && WARM_FLAG=(--cache-dir "$WORK/cache")
 fi
 n1_counts() { # JSON → "files findings"
   json "$1" <<'EOF'
@@ -157,9 +164,9 @@ row "(b) n1lint, all rules$([ $HAS_CACHE = 1 ] && echo ', --no-cache')" n1lint "
 
 # (c) warm re-run with the cache: one run fills it, the measured runs read it.
 if [ "$HAS_CACHE" = 1 ]; then
-  (cd "$WORK" && "$N1LINT" --no-default-excludes -q -j "$JOBS" --format json \
+  (cd "$WORK" && "$N1LINT" --no-default-excludes "${WARM_FLAG[@]}" -q -j "$JOBS" --format json \
     -o "$WORK/n1lint-fill.json" "$SCAN") >/dev/null 2>&1 || true
-  measure warm "$N1LINT" --no-default-excludes -q -j "$JOBS" --format json \
+  measure warm "$N1LINT" --no-default-excludes "${WARM_FLAG[@]}" -q -j "$JOBS" --format json \
     -o "$WORK/n1lint-warm.json" "$SCAN"
   read -r W_FILES W_FINDINGS < <(n1_counts "$WORK/n1lint-warm.json")
   row "(c) n1lint, warm cache" warm "$W_FILES" "$N1_BYTES" "$W_FINDINGS"
@@ -219,6 +226,24 @@ EOF
     na_row "semgrep" "n/a (not installed: --install-peers)"
   fi
 fi
+# (c2) warm cache with one file changed before each run: its facts are extracted again, the
+# others' come from the cache, the index and the rules run again. The file is first replaced
+# by a copy of its own, so the hard-linked corpus is never written to.
+if [ "$HAS_CACHE" = 1 ]; then
+  TOUCHED=$(find "$SCAN" -type f \( -name '*.py' -o -name '*.rb' -o -name '*.js' -o -name '*.ts' \) \
+    -size +8k | LC_ALL=C sort | head -1)
+  if [ -n "$TOUCHED" ]; then
+    cp "$TOUCHED" "$TOUCHED.bench" && mv "$TOUCHED.bench" "$TOUCHED"
+    case "$TOUCHED" in *.py|*.rb) LEADER='#' ;; *) LEADER='//' ;; esac
+    touch_one() { printf '\n%s bench/run.sh %s\n' "$LEADER" "$RANDOM$RANDOM" >>"$TOUCHED"; }
+    BEFORE_EACH=touch_one
+    measure touched "$N1LINT" --no-default-excludes "${WARM_FLAG[@]}" -q -j "$JOBS" \
+      --format json -o "$WORK/n1lint-touched.json" "$SCAN"
+    BEFORE_EACH=""
+    read -r T_FILES T_FINDINGS < <(n1_counts "$WORK/n1lint-touched.json")
+    row "(c2) n1lint, warm cache, 1 file changed" touched "$T_FILES" "$N1_BYTES" "$T_FINDINGS"
+  fi
+fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime)
 
 # The table.
@@ -230,20 +255,23 @@ echo "runs per row: $REPEAT (median per column); load average before: $LOAD_BEFO
 echo
 awk -F'\t' '
   BEGIN {
-    printf "| %-36s | %7s | %7s | %8s | %8s | %9s | %8s |\n", "run", "files", "MB", "wall s", "CPU s", "peak RSS", "findings"
-    printf "|%s|%s|%s|%s|%s|%s|%s|\n", "--------------------------------------", "--------:", "--------:", "---------:", "---------:", "----------:", "---------:"
+    printf "| %-40s | %7s | %7s | %8s | %8s | %9s | %8s |\n", "run", "files", "MB", "wall s", "CPU s", "peak RSS", "findings"
+    printf "|%s|%s|%s|%s|%s|%s|%s|\n", "------------------------------------------", "--------:", "--------:", "---------:", "---------:", "----------:", "---------:"
   }
-  NF == 2 { printf "| %-36s | %s |\n", $1, $2; next }
+  NF == 2 { printf "| %-40s | %s |\n", $1, $2; next }
   {
     mb = ($3 == "?") ? "?" : sprintf("%.1f", $3 / 1e6)
-    printf "| %-36s | %7s | %7s | %8.2f | %8.2f | %5.0f MiB | %8s |\n", $1, $2, mb, $4, $5, $6 / 1024, $7
-  }' "$ROWS"
+    printf "| %-40s | %7s | %7s | %8.2f | %8.2f | %5.0f MiB | %8s |\n", $1, $2, mb, $4, $5, $6 / 1024, $7
+  }' < <(LC_ALL=C sort -s -t"$(printf '\t')" -k1,1 "$ROWS")
 echo
-get() { awk -F'\t' -v k="$1" -v c="$2" 'index($1, k) == 1 && NF > 2 {print $c}' "$ROWS"; }
+get() { awk -F'\t' -v k="$1 " -v c="$2" 'index($1, k) == 1 && NF > 2 {print $c}' "$ROWS"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 echo "(b)/(a): wall $(ratio "$(get '(b)' 4)" "$(get '(a)' 4)")x, CPU $(ratio "$(get '(b)' 5)" "$(get '(a)' 5)")x, peak RSS $(ratio "$(get '(b)' 6)" "$(get '(a)' 6)")x"
 if [ "$HAS_CACHE" = 1 ]; then
-  echo "(c)/(b): wall $(ratio "$(get '(c)' 4)" "$(get '(b)' 4)")x, CPU $(ratio "$(get '(c)' 5)" "$(get '(b)' 5)")x"
+  echo "(c)/(b): wall $(ratio "$(get '(c)' 4)" "$(get '(b)' 4)")x, CPU $(ratio "$(get '(c)' 5)" "$(get '(b)' 5)")x, peak RSS $(ratio "$(get '(c)' 6)" "$(get '(b)' 6)")x"
+  if [ -n "$(get "(c2)" 4)" ]; then
+    echo "(c2)/(b): wall $(ratio "$(get "(c2)" 4)" "$(get '(b)' 4)")x, CPU $(ratio "$(get "(c2)" 5)" "$(get '(b)' 5)")x, peak RSS $(ratio "$(get "(c2)" 6)" "$(get '(b)' 6)")x"
+  fi
 else
   echo "(c)/(b): n/a (no cache yet)"
 fi
