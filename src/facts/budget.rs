@@ -1,15 +1,67 @@
-//! A per-file time budget: the query pass and the fact building check it as they go, so a
-//! pathological file (deep nesting, millions of nodes) is given up with a note instead of
-//! holding up the run.
+//! A per-file time budget: the parser, the query pass and the fact building check it as
+//! they go, so a pathological file (deep nesting, millions of nodes) is given up with a
+//! note instead of holding up the run.
+//!
+//! The budget is measured in CPU time of the thread doing the work (where the platform
+//! offers it): a loaded machine does not change which files are given up, so reports do
+//! not depend on what else the machine was doing.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use tree_sitter::Node;
 
+/// A clock for one thread's work: its CPU time, or the wall clock where that is not known.
+#[derive(Clone, Copy)]
+enum Clock {
+    ThreadCpu(Duration),
+    Wall(Instant),
+}
+
+impl Clock {
+    fn start() -> Self {
+        match thread_cpu_time() {
+            Some(t) => Clock::ThreadCpu(t),
+            None => Clock::Wall(Instant::now()),
+        }
+    }
+
+    fn elapsed(&self) -> Duration {
+        match self {
+            Clock::ThreadCpu(start) => thread_cpu_time()
+                .map(|now| now.saturating_sub(*start))
+                .unwrap_or(Duration::ZERO),
+            Clock::Wall(start) => start.elapsed(),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn thread_cpu_time() -> Option<Duration> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the call only writes to it.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return None;
+    }
+    Some(Duration::new(
+        u64::try_from(ts.tv_sec).ok()?,
+        u32::try_from(ts.tv_nsec).ok()?,
+    ))
+}
+
+#[cfg(not(unix))]
+fn thread_cpu_time() -> Option<Duration> {
+    None
+}
+
 /// A deadline that is cheap to poll: the clock is read once every [`Deadline::EVERY`] polls.
+/// Used on the thread that created it.
 pub(crate) struct Deadline {
-    end: Option<Instant>,
+    clock: Clock,
     budget: Duration,
     polls: Cell<u32>,
     passed: Cell<bool>,
@@ -20,8 +72,7 @@ impl Deadline {
 
     pub(crate) fn after(budget: Duration) -> Self {
         Deadline {
-            // A budget too large to add to the clock is no budget.
-            end: Instant::now().checked_add(budget),
+            clock: Clock::start(),
             budget,
             polls: Cell::new(0),
             passed: Cell::new(false),
@@ -37,7 +88,7 @@ impl Deadline {
         if self.passed.get() {
             return true;
         }
-        let passed = self.end.is_some_and(|end| Instant::now() >= end);
+        let passed = self.clock.elapsed() >= self.budget;
         self.passed.set(passed);
         passed
     }
@@ -139,6 +190,21 @@ mod tests {
         // A wide node that is not an error is fine.
         let list = python(&format!("x = [{}]\n", "1,".repeat(500)));
         assert_eq!(check_shape(list.root_node(), 100, 100), Ok(()));
+    }
+
+    #[test]
+    fn the_clock_counts_this_threads_work() {
+        let d = Deadline::after(Duration::from_millis(20));
+        let start = Instant::now();
+        let mut x = 0u64;
+        while !d.passed() {
+            x = x.wrapping_add(std::hint::black_box(1));
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the deadline passes"
+            );
+        }
+        assert!(x > 0);
     }
 
     #[test]

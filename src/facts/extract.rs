@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tree_sitter::{
     Node, ParseOptions, Parser, Query, QueryCursor, QueryCursorOptions, QueryCursorState,
@@ -39,6 +39,9 @@ pub struct Limits {
     /// Children of one ERROR node: a file with a larger syntax error is given up (the query
     /// pass would take about the square of that number of steps).
     pub max_error_children: usize,
+    /// Facts of one file (calls, functions, loops, strings, assignments, members, awaits):
+    /// rules compare them with each other, so a file with more is given up.
+    pub max_facts: usize,
 }
 
 impl Default for Limits {
@@ -51,6 +54,9 @@ impl Default for Limits {
             // Hand-written code stays far below (the corpus of real backends: under 150).
             max_depth: 1_000,
             max_error_children: 10_000,
+            // Real files stay far below (the corpus and the Python standard library with
+            // its site-packages: under 16,000).
+            max_facts: 50_000,
         }
     }
 }
@@ -67,6 +73,8 @@ pub enum ExtractError {
     TooDeep(usize),
     #[error("a syntax error of more than {0} tokens (is it really this language?)")]
     WideError(usize),
+    #[error("more than {0} calls, functions, loops and strings (generated code? `exclude` it)")]
+    TooManyFacts(usize),
     #[error("more than {0} syntax matches in progress at once (deep nesting)")]
     MatchLimit(u32),
     #[error("the parser gave no tree")]
@@ -217,16 +225,9 @@ pub fn extract(lang: Lang, src: &str, limits: &Limits) -> Result<FileFacts, Extr
             *slot = Some(p);
         }
         let parser = slot.as_mut().expect("parser was just created");
-        let start = Instant::now();
         let budget = limits.parse_timeout;
-        let mut timed_out = false;
-        let mut progress = |_: &tree_sitter::ParseState| {
-            if start.elapsed() > budget {
-                timed_out = true;
-                return true;
-            }
-            false
-        };
+        let deadline = Deadline::after(budget);
+        let mut progress = |_: &tree_sitter::ParseState| deadline.poll();
         let bytes = src.as_bytes();
         let options = ParseOptions::new().progress_callback(&mut progress);
         let tree = parser.parse_with_options(
@@ -245,7 +246,7 @@ pub fn extract(lang: Lang, src: &str, limits: &Limits) -> Result<FileFacts, Extr
         }
         match tree {
             Some(t) => Ok(t),
-            None if timed_out => Err(ExtractError::ParseTimeout(budget)),
+            None if deadline.passed() => Err(ExtractError::ParseTimeout(budget)),
             None => Err(ExtractError::NoTree),
         }
     })?;
@@ -263,7 +264,19 @@ pub fn extract(lang: Lang, src: &str, limits: &Limits) -> Result<FileFacts, Extr
         Err(Shape::WideError) => return Err(ExtractError::WideError(limits.max_error_children)),
     }
     b.run(tree.root_node(), limits)?;
-    b.finish()
+    let facts = b.finish()?;
+    // Rules compare facts of a file with each other: bound their number.
+    let n = facts.calls.len()
+        + facts.functions.len()
+        + facts.loops.len()
+        + facts.strings.len()
+        + facts.assigns.len()
+        + facts.members.len()
+        + facts.awaits.len();
+    if n > limits.max_facts {
+        return Err(ExtractError::TooManyFacts(limits.max_facts));
+    }
+    Ok(facts)
 }
 
 /// Computes spans (byte offsets plus line/column) for nodes of one file.
@@ -503,6 +516,14 @@ impl<'a> Builder<'a> {
         }
         if cursor.did_exceed_match_limit() {
             return Err(ExtractError::MatchLimit(limits.max_in_progress));
+        }
+        // The facts these captures become are bounded below; give up before building them.
+        let facts = nodes
+            .iter()
+            .filter(|(cap, _)| matches!(cap, Cap::Function | Cap::Call | Cap::Loop | Cap::Assign))
+            .count();
+        if facts > limits.max_facts {
+            return Err(ExtractError::TooManyFacts(limits.max_facts));
         }
         // Calls first: functions need to know which call they are an argument of, loops
         // need the call ids of their iterated expressions.
@@ -1935,6 +1956,7 @@ impl<'a> Builder<'a> {
             }
         }
         let f = &mut self.f;
+        let jumps: std::collections::HashSet<(u32, u32)> = self.jumps.iter().copied().collect();
         for l in f.loops.iter_mut() {
             if deadline.poll() {
                 return Err(timeout);
@@ -1943,11 +1965,7 @@ impl<'a> Builder<'a> {
             if l.kind == LoopKind::Callback && self.lang.is_ecma() {
                 continue;
             }
-            if self
-                .jumps
-                .iter()
-                .any(|&(s, e)| s == l.body.start && e == l.body.end)
-            {
+            if jumps.contains(&(l.body.start, l.body.end)) {
                 l.runs_once = true;
             }
         }
