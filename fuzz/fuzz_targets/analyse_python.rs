@@ -1,0 +1,7 @@
+//! The whole per-file analysis of arbitrary bytes as a Python file.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use n1lint::lang::Lang;
+
+fuzz_target!(|data: &[u8]| n1lint_fuzz::analyse(Lang::Python, data));

@@ -1,0 +1,1 @@
+SELECT id, total FROM (((((((((SELECT Mtal FROM (((FROM (((((((((SELECT Mtal FROM (((((((((SELECT MEco-e, M al FROM (((((((((SELECT MEcoSELECT id, total FROM (((((((((SELECT Mtal FROM (((FROM (((((((((SELELECTDal FROM (((((((((SELECT MEco-e, M al FROM (((((((((SELECT MEco-e, M e, M %-e, M e, M %(nas A}
