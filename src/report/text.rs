@@ -2,9 +2,11 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
 };
 
 use super::RenderOptions;
@@ -13,8 +15,79 @@ use crate::rules::Severity;
 
 struct Diag<'a> {
     r: &'a Reported,
-    src: NamedSource<String>,
+    src: NamedSource<Windowed>,
     max: usize,
+}
+
+/// A file's text for miette, shared by all its findings, that hands miette only the lines
+/// around a span: miette's own lookup scans the text from the start for every finding,
+/// which for many findings in a large file takes time in their product.
+#[derive(Clone)]
+struct Windowed {
+    text: Arc<str>,
+    /// Where each line starts; a line ends at LF, CRLF or a lone CR (as miette counts).
+    starts: Arc<[usize]>,
+}
+
+impl Windowed {
+    fn new(text: String) -> Self {
+        let b = text.as_bytes();
+        let mut starts = vec![0];
+        for (i, &c) in b.iter().enumerate() {
+            if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
+                starts.push(i + 1);
+            }
+        }
+        Windowed {
+            text: text.into(),
+            starts: starts.into(),
+        }
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+}
+
+impl SourceCode for Windowed {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let len = self.text.len();
+        let start = span.offset();
+        let end = start.saturating_add(span.len());
+        if end > len {
+            return Err(MietteError::OutOfBounds);
+        }
+        // The lines miette shows, and one more each side.
+        let first = self.line_of(start).saturating_sub(before);
+        let last = self
+            .line_of(end.saturating_sub(1).max(start))
+            .saturating_add(after)
+            .saturating_add(1);
+        let w_start = self.starts[first];
+        let w_end = self.starts.get(last + 1).copied().unwrap_or(len);
+        let window = &self.text.as_bytes()[w_start..w_end];
+        let inner = window.read_span(
+            &SourceSpan::new((start - w_start).into(), span.len()),
+            before,
+            after,
+        )?;
+        // Back to positions in the whole text: `first` lines come before the window.
+        Ok(Box::new(MietteSpanContents::new(
+            inner.data(),
+            SourceSpan::new((inner.span().offset() + w_start).into(), inner.span().len()),
+            inner.line() + first,
+            inner.column(),
+            inner.line_count() + first,
+        )))
+    }
 }
 
 impl fmt::Debug for Diag<'_> {
@@ -87,16 +160,16 @@ pub fn render(a: &Analysis, opts: &RenderOptions) -> String {
         .with_context_lines(1)
         .with_links(false);
     let mut out = String::new();
-    let mut sources: HashMap<&str, Option<String>> = HashMap::new();
+    let mut sources: HashMap<&str, Option<Windowed>> = HashMap::new();
     for r in &a.findings {
         let text = sources.entry(r.path.as_str()).or_insert_with(|| {
             std::fs::read(a.root.join(&r.path))
                 .ok()
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .map(|b| Windowed::new(String::from_utf8_lossy(&b).into_owned()))
         });
         match text {
             Some(t) => {
-                let max = t.len();
+                let max = t.text.len();
                 let d = Diag {
                     r,
                     src: NamedSource::new(&r.path, t.clone()).with_language(lang_name(&r.path)),
