@@ -26,6 +26,7 @@
 # node_modules/. npm packages ship their code in dist/ and build/, so n1lint runs with
 # --no-default-excludes. All tools honour .gitignore/.ignore and skip hidden files.
 set -euo pipefail
+trap 'echo "bench/run.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE_HOME=${XDG_CACHE_HOME:-$HOME/.cache}
@@ -124,6 +125,7 @@ row() {
   local w c m
   read -r w c m <"$WORK/$2.time"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$3" "$4" "$w" "$c" "$m" "$5" >>"$ROWS"
+  echo "bench/run.sh: $1: $w s wall, $c s CPU, $m KiB, $3 files, $5 findings (load $(cut -d' ' -f1 /proc/loadavg 2>/dev/null))" >&2
 }
 
 na_row() { printf '%s\t%s\n' "$1" "$2" >>"$ROWS"; }
@@ -231,7 +233,7 @@ fi
 # by a copy of its own, so the hard-linked corpus is never written to.
 if [ "$HAS_CACHE" = 1 ]; then
   TOUCHED=$(find "$SCAN" -type f \( -name '*.py' -o -name '*.rb' -o -name '*.js' -o -name '*.ts' \) \
-    -size +8k | LC_ALL=C sort | head -1)
+    -size +8k | LC_ALL=C sort | sed -n 1p)
   if [ -n "$TOUCHED" ]; then
     cp "$TOUCHED" "$TOUCHED.bench" && mv "$TOUCHED.bench" "$TOUCHED"
     case "$TOUCHED" in *.py|*.rb) LEADER='#' ;; *) LEADER='//' ;; esac
@@ -247,7 +249,7 @@ fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime)
 
 # The table.
-CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
+CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | sed -n 1p)
 echo "n1lint benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -sm), $(nproc) cores${CPU_MODEL:+ ($CPU_MODEL)}, $JOBS threads per tool"
 echo "corpus: $CORPUS"
 echo "n1lint $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'); $AG_VERSION; $SG_VERSION"
