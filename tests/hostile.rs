@@ -619,6 +619,39 @@ fn a_path_that_is_not_utf8_gets_a_note() {
     );
 }
 
+/// File names with characters that mean something in a report format (a line break, `|`,
+/// a backtick, `%`, `:`, `,`, quotes) keep every format whole: one finding per GitHub
+/// command line and per Markdown list item, JSON and SARIF that parse.
+#[cfg(unix)]
+#[test]
+fn odd_file_names_keep_every_format_whole() {
+    let d = project();
+    let name = "a|b\nc`d%e:f,g\"h'i.py";
+    write(d.path(), name, SELECT_PY);
+    write(d.path(), "ok.py", SELECT_PY);
+    let (code, v, stderr) = reports(d.path(), &[], &[]);
+    assert_eq!(code, 1, "{stderr}");
+    let paths: Vec<String> = findings(&v, "select-star")
+        .into_iter()
+        .map(|f| f.0)
+        .collect();
+    assert!(paths.contains(&name.to_string()), "{paths:?}");
+    let github = run(d.path(), &["-q", "--format", "github"]);
+    assert_eq!(github.code, 1);
+    let commands: Vec<&str> = github.stdout.lines().collect();
+    assert_eq!(commands.len(), 2, "{}", github.stdout);
+    assert!(commands.iter().all(|l| l.starts_with("::warning file=")));
+    let markdown = run(d.path(), &["-q", "--format", "markdown"]);
+    assert_eq!(markdown.code, 1);
+    let items = markdown
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("- `"))
+        .count();
+    assert_eq!(items, 2, "{}", markdown.stdout);
+    assert!(!markdown.stdout.contains("a|b\n"), "{}", markdown.stdout);
+}
+
 /// Unreadable files and directories. Root reads any file whatever its mode, so where
 /// `chmod 000` does not stop this process that part is skipped; a read error is still
 /// provoked through `/proc/self/mem`, which fails to read at offset 0 for everyone.

@@ -137,7 +137,8 @@ pub fn render(a: &Analysis) -> String {
             listed += 1;
             out.push_str(&format!(
                 "- `{}:{}` **{}**: {}\n",
-                r.path.replace('`', "'"),
+                // A file name may hold a backtick or a line break: neither may end the item.
+                r.path.replace('`', "'").replace(char::is_control, "?"),
                 r.finding.span.line,
                 r.finding.rule,
                 inline(&r.finding.message)
