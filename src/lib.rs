@@ -3,6 +3,22 @@
 //! The pipeline (see DESIGN in the README): walk → read and parse → extract facts →
 //! project index → rules → suppressions → report.
 
+// Writing to stderr must never panic (std's macros do when the write fails, e.g. a closed
+// pipe in `n1lint . 2>&1 | head`): the notes are lost then, the exit code is not. These
+// shadow std's macros in every module declared below.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+macro_rules! eprint {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod apis;
 pub mod baseline;
 pub mod cache;

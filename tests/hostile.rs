@@ -748,6 +748,28 @@ fn hostile_globs_stay_fast() {
     assert!(!root.join("pwned").exists());
 }
 
+/// A closed stderr (`n1lint . 2>&1 | head`) loses the notes, not the exit code.
+#[test]
+fn a_closed_stderr_keeps_the_exit_code() {
+    let d = project();
+    // A config error whose message (with the offending line) is far over a pipe's buffer.
+    write(
+        d.path(),
+        "n1lint.toml",
+        format!("a = {}1{}\n", "{x=".repeat(50_000), "}".repeat(50_000)),
+    );
+    write(d.path(), "app.py", SELECT_PY);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_n1lint"))
+        .current_dir(d.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start n1lint");
+    drop(child.stderr.take());
+    let status = child.wait().expect("wait for n1lint");
+    assert_eq!(status.code(), Some(2), "a config error, not a panic");
+}
+
 #[test]
 fn dump_tree_refuses_what_it_cannot_print() {
     let d = project();
