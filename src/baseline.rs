@@ -94,7 +94,13 @@ fn base_dir(file: &Path, cwd: &Path) -> Result<PathBuf, String> {
 fn rel_path(report_path: &str, cwd: &Path, base: &Path) -> String {
     let abs = normalise(&cwd.join(report_path));
     let rel = abs.strip_prefix(base).unwrap_or(&abs);
-    rel.to_string_lossy().replace('\\', "/")
+    let s = rel.to_string_lossy();
+    // `\` separates folders on Windows only: elsewhere it is part of a file's name.
+    if cfg!(windows) {
+        s.replace('\\', "/")
+    } else {
+        s.into_owned()
+    }
 }
 
 fn key(r: &Reported, cwd: &Path, base: &Path) -> Key {

@@ -83,7 +83,13 @@ enum Outcome {
 /// possible, `/`-separated, without a leading `./`.
 pub fn display_path(path: &Path, cwd: &Path) -> String {
     let rel = path.strip_prefix(cwd).unwrap_or(path);
-    let s = rel.to_string_lossy().replace('\\', "/");
+    let s = rel.to_string_lossy();
+    // `\` separates folders on Windows only: elsewhere it is part of a file's name.
+    let s = if cfg!(windows) {
+        s.replace('\\', "/")
+    } else {
+        s.into_owned()
+    };
     let s = s.strip_prefix("./").unwrap_or(&s).to_string();
     if s.is_empty() {
         ".".into()

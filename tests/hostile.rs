@@ -626,7 +626,7 @@ fn a_path_that_is_not_utf8_gets_a_note() {
 #[test]
 fn odd_file_names_keep_every_format_whole() {
     let d = project();
-    let name = "a|b\nc`d%e:f,g\"h'i.py";
+    let name = "a|b\nc`d%e:f,g\"h'i\\j.py";
     write(d.path(), name, SELECT_PY);
     write(d.path(), "ok.py", SELECT_PY);
     let (code, v, stderr) = reports(d.path(), &[], &[]);
@@ -650,6 +650,15 @@ fn odd_file_names_keep_every_format_whole() {
         .count();
     assert_eq!(items, 2, "{}", markdown.stdout);
     assert!(!markdown.stdout.contains("a|b\n"), "{}", markdown.stdout);
+    // The text report finds the file again to show its code.
+    let text = run(d.path(), &["-q"]);
+    assert!(text.stdout.contains("i\\j.py"), "{}", text.stdout);
+    assert_eq!(
+        text.stdout.matches("SELECT * FROM users").count(),
+        2,
+        "{}",
+        text.stdout
+    );
 }
 
 /// Unreadable files and directories. Root reads any file whatever its mode, so where
