@@ -269,6 +269,23 @@ fn any_content_gives_findings_or_a_note() {
             junk,
         ));
     }
+    // Valid UTF-8 garbage: code points of every width, line and paragraph separators, a BOM
+    // in the middle, bidi controls, brackets and quotes, in each language.
+    let alphabet: Vec<char> = "(){}[]<>'\"`#/*\\\r\n\t ;:.,=+-|&!?$@%^~é中😀\u{2028}\u{2029}\u{feff}\u{202e}\u{200b}\u{7f}\u{1}"
+        .chars()
+        .collect();
+    for (i, ext) in ["py", "js", "ts", "tsx", "rb"].iter().enumerate() {
+        let text: String = (0..20_000u32)
+            .map(|k| {
+                let h = k.wrapping_mul(2_246_822_519).wrapping_add(i as u32 * 7919) >> 11;
+                alphabet[h as usize % alphabet.len()]
+            })
+            .collect();
+        files.push((
+            Box::leak(format!("junk/text.{ext}").into_boxed_str()),
+            text.into_bytes(),
+        ));
+    }
     for (rel, content) in &files {
         write(root, rel, content);
     }
