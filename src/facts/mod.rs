@@ -6,6 +6,7 @@
 
 mod budget;
 mod extract;
+mod guard;
 mod nest;
 mod text;
 

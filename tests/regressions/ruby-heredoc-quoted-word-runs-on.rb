@@ -1,0 +1,65 @@
+def f(conn)
+  conn.exec(<<~'S
+    SELECT * FROM t
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+    -- x
+  S
+end
