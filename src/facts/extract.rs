@@ -24,6 +24,7 @@ use crate::lang::Lang;
 /// Bounds on the work done for one file.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
+    /// Time to parse a file of 1 MiB or more (smaller files get less: see `scaled`).
     pub parse_timeout: Duration,
     /// Time for the query pass and for building the facts from its captures (after parsing).
     pub analysis_timeout: Duration,
@@ -63,11 +64,11 @@ impl Default for Limits {
 
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum ExtractError {
-    #[error("parsing took longer than {0:?}")]
+    #[error("parsing took too long: more than {:.1} s of CPU", .0.as_secs_f64())]
     ParseTimeout(Duration),
     #[error("more than {0} syntax matches")]
     TooManyMatches(usize),
-    #[error("analysis took longer than {0:?} (a very large or deeply nested file; `exclude` it if it is generated)")]
+    #[error("analysis took too long: more than {:.1} s of CPU (a very large or deeply nested file; `exclude` it if it is generated)", .0.as_secs_f64())]
     AnalysisTimeout(Duration),
     #[error("nested more than {0} levels deep (generated code? `exclude` it)")]
     TooDeep(usize),
@@ -77,6 +78,8 @@ pub enum ExtractError {
     TooManyFacts(usize),
     #[error("more than {0} syntax matches in progress at once (deep nesting)")]
     MatchLimit(u32),
+    #[error("{0}")]
+    GrammarHazard(&'static str),
     #[error("the parser gave no tree")]
     NoTree,
 }
@@ -213,8 +216,20 @@ thread_local! {
     static PARSERS: RefCell<Vec<Option<Parser>>> = RefCell::new((0..Lang::ALL.len()).map(|_| None).collect());
 }
 
+/// The time budget of a file of `len` bytes: `max` from about 1 MiB up, 2 s plus 10 µs a byte
+/// below. tree-sitter parses megabytes a second; a small file that takes seconds is stuck in
+/// error recovery (found by fuzzing: a broken 951-byte TSX file kept the parser busy for
+/// over 10 s), and giving up on it sooner bounds what a run of many such files costs.
+fn scaled(max: Duration, len: usize) -> Duration {
+    let per_byte = Duration::from_nanos(10_000u64.saturating_mul(len as u64));
+    max.min(Duration::from_secs(2).saturating_add(per_byte))
+}
+
 /// Parse `src` and extract its facts. The tree is dropped before this returns.
 pub fn extract(lang: Lang, src: &str, limits: &Limits) -> Result<FileFacts, ExtractError> {
+    if let Some(why) = super::guard::hazard(lang, src) {
+        return Err(ExtractError::GrammarHazard(why));
+    }
     let tree = PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
         let slot = &mut parsers[lang.index()];
@@ -225,7 +240,7 @@ pub fn extract(lang: Lang, src: &str, limits: &Limits) -> Result<FileFacts, Extr
             *slot = Some(p);
         }
         let parser = slot.as_mut().expect("parser was just created");
-        let budget = limits.parse_timeout;
+        let budget = scaled(limits.parse_timeout, src.len());
         let deadline = Deadline::after(budget);
         let mut progress = |_: &tree_sitter::ParseState| deadline.poll();
         let bytes = src.as_bytes();
@@ -250,7 +265,7 @@ pub fn extract(lang: Lang, src: &str, limits: &Limits) -> Result<FileFacts, Extr
             None => Err(ExtractError::NoTree),
         }
     })?;
-    let deadline = Deadline::after(limits.analysis_timeout);
+    let deadline = Deadline::after(scaled(limits.analysis_timeout, src.len()));
     let mut b = Builder::new(lang, src, &deadline);
     // The query pass costs about (nodes × depth): refuse trees nested deeper than any
     // hand-written code, deterministically, before spending the time budget on them.
