@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::facts::{ArgKind, Call};
+use crate::facts::Call;
 use crate::lang::Lang;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -316,12 +316,6 @@ pub fn db_op(
         }
     }
     None
-}
-
-/// Whether an argument list looks like a batched lookup (`id__in=ids`, `{ id: ids }`,
-/// `where(id: ids)`); used to word help texts only.
-pub fn has_string_arg(call: &Call) -> bool {
-    call.args.iter().any(|a| a.kind == ArgKind::String)
 }
 
 #[cfg(test)]

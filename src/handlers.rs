@@ -52,34 +52,44 @@ const DRF_METHODS: &[&str] = &[
     "dispatch",
 ];
 
-fn is_test_or_script(path: &str) -> bool {
-    let p = path.to_ascii_lowercase();
-    let file = p.rsplit('/').next().unwrap_or(&p);
-    p.split('/').any(|d| {
-        matches!(
-            d,
-            "test"
-                | "tests"
-                | "spec"
-                | "specs"
-                | "__tests__"
-                | "__mocks__"
-                | "fixtures_test"
-                | "scripts"
-                | "bin"
-                | "migrations"
-                | "e2e"
-                | "cypress"
-                | "commands"
-        )
-    }) || file.starts_with("test_")
+const TEST_DIRS: &[&str] = &[
+    "test",
+    "tests",
+    "spec",
+    "specs",
+    "__tests__",
+    "__mocks__",
+    "e2e",
+    "cypress",
+];
+
+/// A file named as a test (`test_x.py`, `x_spec.rb`, `x.test.js`).
+fn is_test_file(file: &str) -> bool {
+    file.starts_with("test_")
         || file.ends_with("_test.py")
         || file.ends_with("_spec.rb")
         || file.ends_with("_test.rb")
         || file.contains(".test.")
         || file.contains(".spec.")
-        || file.contains(".config.")
         || file == "conftest.py"
+}
+
+fn lower_and_file(path: &str) -> (String, String) {
+    let p = path.to_ascii_lowercase();
+    let file = p.rsplit('/').next().unwrap_or(&p).to_string();
+    (p, file)
+}
+
+fn is_test_or_script(path: &str) -> bool {
+    let (p, file) = lower_and_file(path);
+    p.split('/').any(|d| {
+        TEST_DIRS.contains(&d)
+            || matches!(
+                d,
+                "fixtures_test" | "scripts" | "bin" | "migrations" | "commands"
+            )
+    }) || is_test_file(&file)
+        || file.contains(".config.")
         || file == "manage.py"
         || file == "setup.py"
         || file == "rakefile"
@@ -88,28 +98,10 @@ fn is_test_or_script(path: &str) -> bool {
 
 /// Test files (and folders of tests).
 pub fn is_test_path(path: &str) -> bool {
-    let p = path.to_ascii_lowercase();
-    let file = p.rsplit('/').next().unwrap_or(&p);
-    p.split('/').any(|d| {
-        matches!(
-            d,
-            "test"
-                | "tests"
-                | "spec"
-                | "specs"
-                | "__tests__"
-                | "__mocks__"
-                | "e2e"
-                | "cypress"
-                | "testing"
-        )
-    }) || file.starts_with("test_")
-        || file.ends_with("_test.py")
-        || file.ends_with("_spec.rb")
-        || file.ends_with("_test.rb")
-        || file.contains(".test.")
-        || file.contains(".spec.")
-        || file == "conftest.py"
+    let (p, file) = lower_and_file(path);
+    p.split('/')
+        .any(|d| TEST_DIRS.contains(&d) || d == "testing")
+        || is_test_file(&file)
 }
 
 /// Schema migrations: run once, offline.

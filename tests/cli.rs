@@ -1,8 +1,11 @@
 //! End-to-end tests of the `n1lint` binary: exit codes, output formats, configuration,
 //! suppressions, walking, determinism. Each test builds its own temporary project.
 
+mod common;
+use common::{write, Out};
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -13,27 +16,8 @@ const BAD_PY: &str = "def load(cur):\n    cur.execute(\"SELECT * FROM users\")\n
 /// The same without the wildcard.
 const GOOD_PY: &str = "def load(cur):\n    cur.execute(\"SELECT id, name FROM users\")\n";
 
-/// A fresh project directory (not hidden, so nothing in the walk treats it specially).
 fn project() -> TempDir {
-    tempfile::Builder::new()
-        .prefix("n1lint-cli-")
-        .tempdir()
-        .expect("temporary directory")
-}
-
-fn write(root: &Path, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
-    let p = root.join(rel);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).expect("create parent directories");
-    }
-    std::fs::write(&p, content).expect("write file");
-    p
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
+    common::project("n1lint-cli-")
 }
 
 /// Runs n1lint with `cwd` as its current directory.

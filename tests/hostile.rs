@@ -6,8 +6,11 @@
 //! `tests/regressions/` holds inputs found by fuzzing (see `fuzz/`): each is replayed
 //! through the binary.
 
+mod common;
+use common::{write, Out};
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
@@ -18,25 +21,7 @@ use tempfile::TempDir;
 const HANG: Duration = Duration::from_secs(120);
 
 fn project() -> TempDir {
-    tempfile::Builder::new()
-        .prefix("n1lint-hostile-")
-        .tempdir()
-        .expect("temporary directory")
-}
-
-fn write(root: &Path, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
-    let p = root.join(rel);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).expect("create parent directories");
-    }
-    std::fs::write(&p, content).expect("write file");
-    p
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
+    common::project("n1lint-hostile-")
 }
 
 fn run_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {

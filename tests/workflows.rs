@@ -1,7 +1,10 @@
 //! n1lint in real workflows: `--baseline` / `--write-baseline`, `--diff REF`, the project
 //! context of runs on named files (pre-commit), and `--format markdown`.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{write, Out};
+
+use std::path::Path;
 use std::process::Command as Std;
 
 use assert_cmd::Command;
@@ -27,25 +30,7 @@ def names(ids):
 ";
 
 fn project() -> TempDir {
-    tempfile::Builder::new()
-        .prefix("n1lint-wf-")
-        .tempdir()
-        .expect("temporary directory")
-}
-
-fn write(root: &Path, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
-    let p = root.join(rel);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).expect("create parent directories");
-    }
-    std::fs::write(&p, content).expect("write file");
-    p
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
+    common::project("n1lint-wf-")
 }
 
 fn run(cwd: &Path, args: &[&str]) -> Out {

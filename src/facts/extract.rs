@@ -455,8 +455,6 @@ struct Builder<'a> {
     fn_arg_of: HashMap<usize, usize>,
     /// Callback loops: (loop index, function node id) for ECMA.
     jumps: Vec<(u32, u32)>,
-    loop_body_nodes: Vec<(usize, Idx)>,
-    members: Vec<Member>,
     pending_members: Vec<(Span, Vec<String>)>,
     /// Calls directly under an `await` (node ids).
     awaited: std::collections::HashSet<usize>,
@@ -494,8 +492,6 @@ impl<'a> Builder<'a> {
             call_ids: HashMap::new(),
             fn_arg_of: HashMap::new(),
             jumps: Vec::new(),
-            loop_body_nodes: Vec::new(),
-            members: Vec::new(),
             pending_members: Vec::new(),
             awaited: std::collections::HashSet::new(),
         }
@@ -609,7 +605,7 @@ impl<'a> Builder<'a> {
                     n.child_by_field_name("function")
                 };
                 if let Some(c) = callee {
-                    self.path_of(c, &mut path, 0);
+                    self.path_of(c, &mut path);
                 }
                 if let Some(last) = path.last_mut() {
                     last.called = true;
@@ -694,7 +690,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Flattens a callee expression into path segments, iteratively over the object chain.
-    fn path_of(&self, callee: Node, out: &mut Vec<Seg>, _depth: u32) {
+    fn path_of(&self, callee: Node, out: &mut Vec<Seg>) {
         let mut rev: Vec<Seg> = Vec::new();
         let mut cur = Some(callee);
         let mut guard = 0;
@@ -729,16 +725,7 @@ impl<'a> Builder<'a> {
                 }
                 "call_expression" | "call" => {
                     // A call in the chain: mark the segment it produced as called.
-                    let args: Vec<String> = n
-                        .child_by_field_name("arguments")
-                        .map(|a| {
-                            let mut c = a.walk();
-                            a.named_children(&mut c)
-                                .take(4)
-                                .map(|x| short(self.src, x))
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                    let args = first_arg_texts(self.src, n);
                     match n.child_by_field_name("function") {
                         Some(f) => {
                             let mut sub = Vec::new();
@@ -788,13 +775,7 @@ impl<'a> Builder<'a> {
                     cur = None;
                 }
                 _ => {
-                    let t = text(self.src, n);
-                    let name = if t.len() > 40 || t.contains('\n') {
-                        "…"
-                    } else {
-                        t
-                    };
-                    rev.push(seg(name, false));
+                    rev.push(leaf_seg(text(self.src, n)));
                     cur = None;
                 }
             }
@@ -818,7 +799,7 @@ impl<'a> Builder<'a> {
             Some(name) => out.push(seg(name, false)),
             None => {
                 // A call on a call or a complex expression: flatten it fully.
-                self.path_of(n, out, 0);
+                self.path_of(n, out);
             }
         }
     }
@@ -840,16 +821,7 @@ impl<'a> Builder<'a> {
                         .child_by_field_name("method")
                         .map(|m| text(self.src, m))
                         .unwrap_or("call");
-                    let args: Vec<String> = c
-                        .child_by_field_name("arguments")
-                        .map(|a| {
-                            let mut w = a.walk();
-                            a.named_children(&mut w)
-                                .take(4)
-                                .map(|x| short(self.src, x))
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                    let args = first_arg_texts(self.src, c);
                     let called = c.child_by_field_name("arguments").is_some()
                         || c.child_by_field_name("block").is_some();
                     let mut s = seg(method, called);
@@ -868,13 +840,7 @@ impl<'a> Builder<'a> {
                     cur = None;
                 }
                 _ => {
-                    let t = text(self.src, c);
-                    let name = if t.len() > 40 || t.contains('\n') {
-                        "…"
-                    } else {
-                        t
-                    };
-                    rev.push(seg(name, false));
+                    rev.push(leaf_seg(text(self.src, c)));
                     cur = None;
                 }
             }
@@ -1200,10 +1166,6 @@ impl<'a> Builder<'a> {
                 body = b
                     .map(|b| self.lines.node(b))
                     .unwrap_or_else(|| self.lines.node(n));
-                if let Some(b) = b {
-                    self.loop_body_nodes
-                        .push((b.id(), self.f.loops.len() as Idx));
-                }
                 // The header: up to the body, and no further than the loop's first line (a
                 // comment between header and body is not part of it).
                 let line_end = src[n.start_byte()..]
@@ -1506,7 +1468,6 @@ impl<'a> Builder<'a> {
         let mut stmt = n;
         let mut usage = AwaitUse::Other;
         let mut target: Option<Node> = None;
-        let mut decl_kind = "";
         let mut hops = 0;
         loop {
             hops += 1;
@@ -1520,7 +1481,7 @@ impl<'a> Builder<'a> {
                     stmt = p;
                 }
                 "lexical_declaration" | "variable_declaration" => {
-                    decl_kind = p.child(0).map(|k| k.kind()).unwrap_or("");
+                    let decl_kind = p.child(0).map(|k| k.kind()).unwrap_or("");
                     let n_decl = p
                         .named_children(&mut p.walk())
                         .filter(|c| c.kind() == "variable_declarator")
@@ -1574,7 +1535,6 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        let _ = decl_kind;
         let Some(block) = stmt.parent() else { return };
         if !matches!(
             block.kind(),
@@ -2022,31 +1982,6 @@ impl<'a> Builder<'a> {
         // Calls: function, class, loop.
         let loops = f.loops.clone();
         let functions = f.functions.clone();
-        let calls_snapshot: Vec<Span> = f.calls.iter().map(|c| c.span).collect();
-        let in_loop_of = |span: &Span| -> Option<Idx> {
-            let li = loop_nest.innermost(span)?;
-            let lb = loops[li as usize].body;
-            // A function literal between the loop body and the span cuts the link, unless
-            // it is the loop's own callback or it runs inline (`.then(...)`).
-            for (fi, func) in functions.iter().enumerate() {
-                let _ = fi;
-                if lb.contains(&func.span)
-                    && func.span.contains(span)
-                    && func.body != lb
-                    && func.span != lb
-                {
-                    let inline = func.arg_of.is_some_and(|ci| {
-                        let c = calls_snapshot[ci as usize];
-                        let _ = c;
-                        false
-                    });
-                    if !inline {
-                        return None;
-                    }
-                }
-            }
-            Some(li)
-        };
         let inline_fn: Vec<bool> = f
             .functions
             .iter()
@@ -2057,7 +1992,7 @@ impl<'a> Builder<'a> {
                 })
             })
             .collect();
-        let in_loop_of2 = |span: &Span| -> Option<Idx> {
+        let in_loop_of = |span: &Span| -> Option<Idx> {
             let li = loop_nest.innermost(span)?;
             let lb = loops[li as usize].body;
             // A function literal inside the loop body around the span (not the loop's own
@@ -2068,14 +2003,13 @@ impl<'a> Builder<'a> {
             }
             Some(li)
         };
-        let _ = in_loop_of;
         for c in f.calls.iter_mut() {
             if deadline.poll() {
                 return Err(timeout);
             }
             c.func = func_of(&c.span);
             c.class = class_nest.innermost(&c.span);
-            c.in_loop = in_loop_of2(&c.span);
+            c.in_loop = in_loop_of(&c.span);
         }
         for s in f.strings.iter_mut() {
             if deadline.poll() {
@@ -2103,7 +2037,7 @@ impl<'a> Builder<'a> {
             if deadline.poll() {
                 return Err(timeout);
             }
-            let Some(li) = in_loop_of2(&span) else {
+            let Some(li) = in_loop_of(&span) else {
                 continue;
             };
             let hash = normalised_hash(
@@ -2119,7 +2053,6 @@ impl<'a> Builder<'a> {
                 hash,
             });
         }
-        let _ = &self.members;
         Ok(std::mem::replace(
             &mut self.f,
             FileFacts {
@@ -2144,6 +2077,32 @@ impl<'a> Builder<'a> {
             },
         ))
     }
+}
+
+/// The segment for an expression a path cannot look into (a literal, a lambda): its text
+/// when short and on one line, else `…`.
+fn leaf_seg(t: &str) -> Seg {
+    seg(
+        if t.len() > 40 || t.contains('\n') {
+            "…"
+        } else {
+            t
+        },
+        false,
+    )
+}
+
+/// The texts (short) of a call node's first four arguments.
+fn first_arg_texts(src: &str, call: Node) -> Vec<String> {
+    call.child_by_field_name("arguments")
+        .map(|a| {
+            let mut w = a.walk();
+            a.named_children(&mut w)
+                .take(4)
+                .map(|x| short(src, x))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn seg(name: &str, called: bool) -> Seg {

@@ -164,7 +164,7 @@ fn queries_if_not_loaded(lang: Lang, m: &str) -> bool {
 }
 
 /// What a loop iterates, as the text of a query chain and the model it starts from.
-fn iterated_query(ctx: &Ctx, l: &Loop, li: Idx) -> Option<(String, String)> {
+fn iterated_query(ctx: &Ctx, l: &Loop) -> Option<(String, String)> {
     let f = ctx.facts;
     let mut text = l.iter.clone()?;
     // A name assigned earlier in the same function: follow it (once or twice).
@@ -190,7 +190,6 @@ fn iterated_query(ctx: &Ctx, l: &Loop, li: Idx) -> Option<(String, String)> {
             None => break,
         }
     }
-    let _ = li;
     let head: String = text
         .trim_start_matches(['(', '['])
         .chars()
@@ -277,7 +276,7 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             continue;
         };
         let l = &f.loops[bl as usize];
-        let iterated = iterated_query(ctx, l, bl);
+        let iterated = iterated_query(ctx, l);
         let relation: Option<Relation> = match &iterated {
             Some((_, model)) => ctx
                 .index
@@ -343,7 +342,7 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             continue;
         };
         let l = &f.loops[bl as usize];
-        let Some((text, model)) = iterated_query(ctx, l, bl) else {
+        let Some((text, model)) = iterated_query(ctx, l) else {
             continue;
         };
         let Some(relation) = ctx.index.relations.get(&(model.clone(), rel.clone())) else {

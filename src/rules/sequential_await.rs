@@ -245,6 +245,40 @@ fn mutates_receiver(m: &str) -> bool {
     )
 }
 
+/// Names a connection, session or transaction is usually passed under.
+const CONNECTION_NAMES: &[&str] = &[
+    "session",
+    "db",
+    "conn",
+    "connection",
+    "tx",
+    "trx",
+    "transaction",
+    "manager",
+    "queryRunner",
+    "client",
+    "txn",
+    "cursor",
+    "cur",
+    "db_session",
+    "ctx",
+];
+
+/// Is this argument a connection, session or transaction (by name or keyword)?
+fn connection_arg(x: &crate::facts::Arg) -> bool {
+    let t = x
+        .text
+        .trim_start_matches("session=")
+        .trim_start_matches("db=");
+    CONNECTION_NAMES.contains(&t)
+        || x.keyword.as_deref().is_some_and(|k| {
+            matches!(
+                k,
+                "session" | "db" | "conn" | "connection" | "transaction" | "using"
+            )
+        })
+}
+
 fn eligible(ctx: &Ctx, a: &Await) -> Option<usize> {
     // An await whose result is not used (`await check(id);`) is there for its effect or
     // to throw (a guard): the order is the point.
@@ -306,61 +340,17 @@ fn straight_line(ctx: &Ctx, out: &mut Vec<Finding>) {
                         && mentions(&a.expr_text, bc.root()))
             });
             // One session, connection or transaction handed to both calls.
-            let shared_session = c.args.iter().any(|x| {
-                let t = x
-                    .text
-                    .trim_start_matches("session=")
-                    .trim_start_matches("db=");
-                matches!(
-                    t,
-                    "session"
-                        | "db"
-                        | "conn"
-                        | "connection"
-                        | "tx"
-                        | "trx"
-                        | "transaction"
-                        | "manager"
-                        | "queryRunner"
-                        | "client"
-                        | "txn"
-                        | "cursor"
-                        | "cur"
-                        | "db_session"
-                        | "ctx"
-                ) || x.keyword.as_deref().is_some_and(|k| {
-                    matches!(
-                        k,
-                        "session" | "db" | "conn" | "connection" | "transaction" | "using"
-                    )
-                })
-            }) && run.iter().any(|(_, bci)| {
-                f.calls[*bci].args.iter().any(|y| {
-                    c.args.iter().any(|x| {
-                        x.text == y.text
-                            && !x.text.is_empty()
-                            && (x.keyword.is_some()
-                                || matches!(
-                                    x.text.as_str(),
-                                    "session"
-                                        | "db"
-                                        | "conn"
-                                        | "connection"
-                                        | "tx"
-                                        | "trx"
-                                        | "transaction"
-                                        | "manager"
-                                        | "queryRunner"
-                                        | "client"
-                                        | "txn"
-                                        | "cursor"
-                                        | "cur"
-                                        | "db_session"
-                                        | "ctx"
-                                ))
+            let shared_session = c.args.iter().any(connection_arg)
+                && run.iter().any(|(_, bci)| {
+                    f.calls[*bci].args.iter().any(|y| {
+                        c.args.iter().any(|x| {
+                            x.text == y.text
+                                && !x.text.is_empty()
+                                && (x.keyword.is_some()
+                                    || CONNECTION_NAMES.contains(&x.text.as_str()))
+                        })
                     })
-                })
-            });
+                });
             let same_connection = shared_session
                 || sequential_receiver(f, c).is_some_and(|r| {
                     run.iter().any(|(_, bci)| {
