@@ -2,10 +2,9 @@
 //! and the project functions they reach, so rules about blocking work know where a user
 //! is waiting.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use crate::facts::{ArgKind, FileFacts, Idx, Span};
-use crate::index::ProjectIndex;
 use crate::lang::Lang;
 
 /// Entry points of one file: regions of code that run per request or per job.
@@ -386,37 +385,22 @@ pub struct RequestPath {
 }
 
 impl RequestPath {
-    pub fn build(files: &[(&str, &FileFacts)], index: &ProjectIndex) -> RequestPath {
-        let mut rp = RequestPath::default();
-        for (path, f) in files {
-            let h = find(path, f);
-            for (_, fw) in &h.regions {
-                *rp.counts.entry(fw).or_default() += 1;
-            }
-            rp.per_file.push(h);
-        }
-        // Breadth-first over calls made inside handler regions and reached functions.
+    /// Marks the functions reached from the handlers, breadth-first over `edges` (each
+    /// file's calls that resolve to a project function), 3 calls deep.
+    pub fn reach(&mut self, skeletons: &[(&str, &FileFacts)], edges: &[Vec<(Span, (u32, Idx))>]) {
         let mut frontier: Vec<(u32, Span)> = Vec::new();
-        for (fi, h) in rp.per_file.iter().enumerate() {
+        for (fi, h) in self.per_file.iter().enumerate() {
             for (s, _) in &h.regions {
                 frontier.push((fi as u32, *s));
             }
         }
-        let by_file: HashMap<u32, &FileFacts> = files
-            .iter()
-            .enumerate()
-            .map(|(i, (_, f))| (i as u32, *f))
-            .collect();
         for _depth in 0..3 {
             let mut next = Vec::new();
             for (fi, region) in &frontier {
-                let f = by_file[fi];
-                for c in f.calls.iter().filter(|c| region.contains(&c.span)) {
-                    if let Some(t) = index.resolve(files, *fi, c) {
-                        if rp.reached.insert(t) {
-                            let tf = by_file[&t.0];
-                            next.push((t.0, tf.functions[t.1 as usize].span));
-                        }
+                for (span, t) in &edges[*fi as usize] {
+                    if region.contains(span) && self.reached.insert(*t) {
+                        let tf = skeletons[t.0 as usize].1;
+                        next.push((t.0, tf.functions[t.1 as usize].span));
                     }
                 }
             }
@@ -425,7 +409,6 @@ impl RequestPath {
             }
             frontier = next;
         }
-        rp
     }
 
     /// Is `span` of file `fi` on a request path: inside a handler or a function it reaches?

@@ -28,6 +28,55 @@ pub struct Helper {
     pub depth: u8,
 }
 
+/// What one file tells the index on its own, before any other file is known; taken in the
+/// first pass while the file's facts are in memory.
+#[derive(Debug, Default)]
+pub struct LocalFacts {
+    /// (family, class) of the models this file defines on direct evidence.
+    models: Vec<(&'static str, String)>,
+    relations: Vec<(String, String, Relation)>,
+    requests_patched: bool,
+    default_pagination: bool,
+    handlers: crate::handlers::FileHandlers,
+}
+
+pub fn local_facts(path: &str, f: &FileFacts) -> LocalFacts {
+    LocalFacts {
+        models: model_evidence(f),
+        relations: relations_of(f),
+        requests_patched: f.lang == Lang::Python
+            && f.assigns.iter().any(|a| {
+                a.targets
+                    .iter()
+                    .any(|t| t.starts_with("requests.") || t.starts_with("HTTPAdapter."))
+            }),
+        default_pagination: (path.ends_with("settings.py") || path.contains("/settings/"))
+            && f.strings_mention("DEFAULT_PAGINATION_CLASS"),
+        handlers: crate::handlers::find(path, f),
+    }
+}
+
+/// A call that resolves to a project function.
+#[derive(Debug)]
+struct Edge {
+    /// The named function the call is in.
+    caller: Option<Idx>,
+    span: Span,
+    /// The call as written (for helper messages), when it has a caller.
+    what: String,
+    /// What the head of a chain resolves to (`lazy_helper(x)` in `lazy_helper(x).sum()`).
+    head: Option<(u32, Idx)>,
+    target: Option<(u32, Idx)>,
+}
+
+/// One file's share of the index, from [`ProjectIndex::scan`].
+#[derive(Debug, Default)]
+pub struct FileScan {
+    helpers: Vec<((u32, Idx), Helper)>,
+    lazy: Vec<(u32, Idx)>,
+    edges: Vec<Edge>,
+}
+
 #[derive(Debug, Default)]
 pub struct ProjectIndex {
     pub files: Vec<String>,
@@ -93,13 +142,30 @@ fn imports_any(f: &FileFacts, needles: &[&str]) -> bool {
 }
 
 impl ProjectIndex {
+    /// The whole index from facts all in memory (one-file runs, tests). A run over a project
+    /// uses the staged form, [`local_facts`] → [`ProjectIndex::new`] → [`ProjectIndex::scan`]
+    /// → [`ProjectIndex::link`], which needs each file's facts only one at a time.
     pub fn build(files: &[(&str, &FileFacts)], config: &Config) -> ProjectIndex {
+        let locals: Vec<LocalFacts> = files.iter().map(|(p, f)| local_facts(p, f)).collect();
+        let mut ix = ProjectIndex::new(files, locals, config);
+        let scans: Vec<FileScan> = (0..files.len()).map(|i| ix.scan(files, i as u32)).collect();
+        ix.link(files, scans);
+        ix
+    }
+
+    /// The index's global tables from each file's skeleton (see [`FileFacts::skeleton`]) and
+    /// local facts: models (with subclasses), relations, classes, handlers.
+    pub fn new(
+        skeletons: &[(&str, &FileFacts)],
+        locals: Vec<LocalFacts>,
+        config: &Config,
+    ) -> ProjectIndex {
         let mut ix = ProjectIndex {
             query_functions: config.query_functions.clone(),
             write_functions: config.write_functions.clone(),
             ..Default::default()
         };
-        for (i, (path, f)) in files.iter().enumerate() {
+        for (i, (path, f)) in skeletons.iter().enumerate() {
             ix.files.push(path.to_string());
             ix.by_path.insert(path.to_string(), i as u32);
             ix.by_stem.entry(stem(path)).or_default().push(i as u32);
@@ -110,21 +176,27 @@ impl ProjectIndex {
                     .push((i as u32, ci as Idx));
             }
         }
-        ix.find_models(files);
-        ix.find_relations(files);
-        ix.find_helpers(files);
-        ix.request = crate::handlers::RequestPath::build(files, &ix);
-        ix.requests_patched = files.iter().any(|(_, f)| {
-            f.lang == Lang::Python
-                && f.assigns.iter().any(|a| {
-                    a.targets
-                        .iter()
-                        .any(|t| t.starts_with("requests.") || t.starts_with("HTTPAdapter."))
-                })
-        });
-        ix.default_pagination = files.iter().any(|(p, f)| {
-            p.ends_with("settings.py") || p.contains("/settings/")
-        } && f.strings_mention("DEFAULT_PAGINATION_CLASS"));
+        for l in &locals {
+            for (fam, name) in &l.models {
+                ix.add_model(fam, name);
+            }
+        }
+        ix.subclass_models(skeletons);
+        let mut rels = Vec::new();
+        for l in locals {
+            ix.requests_patched |= l.requests_patched;
+            ix.default_pagination |= l.default_pagination;
+            rels.extend(l.relations);
+            for (_, fw) in &l.handlers.regions {
+                *ix.request.counts.entry(fw).or_default() += 1;
+            }
+            ix.request.per_file.push(l.handlers);
+        }
+        for (model, attr, rel) in rels {
+            let e = ix.relation_names.entry(attr.clone()).or_insert(rel.to_many);
+            *e = *e || rel.to_many;
+            ix.relations.insert((model, attr), rel);
+        }
         ix
     }
 
@@ -135,79 +207,8 @@ impl ProjectIndex {
             .insert(name.to_string())
     }
 
-    fn find_models(&mut self, files: &[(&str, &FileFacts)]) {
-        // Direct evidence first.
-        for (_, f) in files {
-            match f.lang {
-                Lang::Python => {
-                    let py_orm = imports_any(f, &["peewee", "tortoise"]);
-                    let sqla = imports_any(f, &["sqlalchemy", "flask_sqlalchemy"]);
-                    for c in &f.classes {
-                        for s in &c.superclasses {
-                            let fam = match s.as_str() {
-                                "db.Model" => Some("sqlalchemy"),
-                                "Base" | "DeclarativeBase" | "Model" if sqla => Some("sqlalchemy"),
-                                "models.Model" | "Model" if py_orm => Some("pymodel"),
-                                "models.Model" => Some("django"),
-                                _ => None,
-                            };
-                            if let Some(fam) = fam {
-                                self.add_model(fam, &c.name);
-                            }
-                        }
-                    }
-                }
-                Lang::Ruby => {
-                    for c in &f.classes {
-                        if c.superclasses
-                            .iter()
-                            .any(|s| s == "ApplicationRecord" || s == "ActiveRecord::Base")
-                        {
-                            self.add_model("activerecord", &c.name);
-                        }
-                    }
-                }
-                _ => {
-                    let sequelize = imports_any(f, &["sequelize"]);
-                    for c in &f.classes {
-                        if sequelize
-                            && c.superclasses
-                                .iter()
-                                .any(|s| s == "Model" || s.ends_with(".Model"))
-                        {
-                            self.add_model("jsmodel", &c.name);
-                        }
-                    }
-                    for a in &f.assigns {
-                        let Some(ci) = a.value_call else { continue };
-                        let call = &f.calls[ci as usize];
-                        let m = call.method();
-                        let is_model = (m == "define"
-                            && call.path.len() == 2
-                            && call
-                                .args
-                                .first()
-                                .is_some_and(|x| x.kind == crate::facts::ArgKind::String))
-                            || (m == "model"
-                                && (call.path.len() == 1
-                                    || call.root() == "mongoose"
-                                    || call.root() == "connection"
-                                    || call.root() == "db")
-                                && call
-                                    .args
-                                    .first()
-                                    .is_some_and(|x| x.kind == crate::facts::ArgKind::String));
-                        if is_model {
-                            if let Some(t) = a.targets.first() {
-                                let name = last_seg(t).to_string();
-                                self.add_model("jsmodel", &name);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        // Subclasses of models are models (abstract bases, `ApplicationRecord`).
+    /// Subclasses of models are models (abstract bases, `ApplicationRecord`).
+    fn subclass_models(&mut self, files: &[(&str, &FileFacts)]) {
         for _ in 0..6 {
             let mut added = false;
             for (_, f) in files {
@@ -231,106 +232,6 @@ impl ProjectIndex {
             }
         }
     }
-
-    fn find_relations(&mut self, files: &[(&str, &FileFacts)]) {
-        let mut rels: Vec<(String, String, Relation)> = Vec::new();
-        for (_, f) in files {
-            match f.lang {
-                Lang::Python => {
-                    for a in &f.assigns {
-                        let (Some(ci), Some(cls)) = (a.value_call, a.class) else {
-                            continue;
-                        };
-                        let model = &f.classes[cls as usize].name;
-                        let call = &f.calls[ci as usize];
-                        let kind = call.method();
-                        let (fwd_many, rev_many) = match kind {
-                            "ForeignKey" | "ParentalKey" => (false, true),
-                            "OneToOneField" => (false, false),
-                            "ManyToManyField" | "ParentalManyToManyField" => (true, true),
-                            _ => continue,
-                        };
-                        let Some(attr) = a.targets.first() else {
-                            continue;
-                        };
-                        let target = call
-                            .args
-                            .iter()
-                            .find(|x| x.keyword.is_none() || x.keyword.as_deref() == Some("to"))
-                            .map(|x| last_seg(x.text.trim_matches(['"', '\''])).to_string())
-                            .unwrap_or_default();
-                        let target = if target == "self" {
-                            model.clone()
-                        } else {
-                            target
-                        };
-                        rels.push((
-                            model.clone(),
-                            attr.clone(),
-                            Relation {
-                                to_many: fwd_many,
-                                target: target.clone(),
-                            },
-                        ));
-                        let related = call
-                            .keyword("related_name")
-                            .map(|x| x.text.trim_matches(['"', '\'']).to_string());
-                        let reverse = match related {
-                            Some(r) if r.starts_with('+') => None,
-                            Some(r) => Some(r),
-                            None if rev_many => Some(format!("{}_set", model.to_lowercase())),
-                            None => Some(model.to_lowercase()),
-                        };
-                        if let Some(r) = reverse {
-                            rels.push((
-                                target,
-                                r,
-                                Relation {
-                                    to_many: rev_many,
-                                    target: model.clone(),
-                                },
-                            ));
-                        }
-                    }
-                }
-                Lang::Ruby => {
-                    for c in &f.calls {
-                        let Some(cls) = c.class else { continue };
-                        if c.path.len() != 1 || c.func.is_some() {
-                            continue;
-                        }
-                        let to_many = match c.root() {
-                            "belongs_to" | "has_one" => false,
-                            "has_many" | "has_and_belongs_to_many" => true,
-                            _ => continue,
-                        };
-                        let Some(a) = c.args.first() else { continue };
-                        let attr = a
-                            .text
-                            .trim_start_matches(':')
-                            .trim_matches(['"', '\''])
-                            .to_string();
-                        let model = f.classes[cls as usize].name.clone();
-                        let target = c
-                            .keyword("class_name")
-                            .map(|x| x.text.trim_matches(['"', '\'']).to_string())
-                            .unwrap_or_else(|| singular_camel(&attr));
-                        rels.push((model, attr, Relation { to_many, target }));
-                    }
-                }
-                _ => {}
-            }
-        }
-        for (model, attr, rel) in rels {
-            let e = self
-                .relation_names
-                .entry(attr.clone())
-                .or_insert(rel.to_many);
-            *e = *e || rel.to_many;
-            self.relations.insert((model, attr), rel);
-        }
-    }
-
     /// The database operation of a call, from the vocabulary or the config's own names.
     pub fn db_op(&self, f: &FileFacts, call: &Call) -> Option<DbOp> {
         let lang = f.lang;
@@ -453,79 +354,134 @@ impl ProjectIndex {
         }
     }
 
-    fn find_helpers(&mut self, files: &[(&str, &FileFacts)]) {
-        // Depth 1: functions that run a query themselves.
-        for (fi, (path, f)) in files.iter().enumerate() {
-            for call in &f.calls {
-                let Some(func) = innermost_named(f, call) else {
-                    continue;
-                };
-                let Some(op) = self.db_op(f, call) else {
-                    continue;
-                };
-                let key = (fi as u32, func);
-                // A memoised or cached helper queries once, not per call.
-                let fun = &f.functions[func as usize];
-                let cached = fun.decorators.iter().any(|d| {
-                    let d = d.to_ascii_lowercase();
-                    d.contains("cache") || d.contains("memo")
-                }) || f.calls.iter().any(|c| {
-                    fun.span.contains(&c.span) && c.span.start < call.span.start && {
-                        let d = c.dotted().to_ascii_lowercase();
-                        d.contains("cache.") || d.starts_with("cache") || d.contains("memo")
-                    }
-                });
-                if cached {
-                    continue;
-                }
-                if !runs_here(f, &op, call) {
-                    // A function that returns a query builder (`Order.where(...)`): the
-                    // caller runs it (`paid_scope(id).sum(:total)`).
-                    if !op.write && !set_query(call) {
-                        self.lazy_helpers.insert(key);
-                    }
-                    continue;
-                }
-                let entry = self.helpers.get(&key);
-                // Prefer recording a read (n-plus-one) over a write when both are present.
-                if entry.is_some_and(|h| !h.write || op.write) {
-                    continue;
-                }
-                self.helpers.insert(
-                    key,
-                    Helper {
-                        path: path.to_string(),
-                        span: call.span,
-                        what: format!("`{}`", call.dotted()),
-                        write: op.write,
-                        depth: 1,
-                    },
-                );
+    /// What one file adds to the index once the models are known: the functions that run
+    /// database work themselves (depth 1), the ones that hand back an unevaluated query, and
+    /// every call that resolves to a project function. `files` holds this file's full facts
+    /// and the skeletons of the others.
+    pub fn scan(&self, files: &[(&str, &FileFacts)], file: u32) -> FileScan {
+        let (path, f) = files[file as usize];
+        let mut out = FileScan::default();
+        let mut helpers: HashMap<(u32, Idx), Helper> = HashMap::new();
+        let mut lazy: HashSet<(u32, Idx)> = HashSet::new();
+        for call in &f.calls {
+            let caller = innermost_named(f, call);
+            if let Some(func) = caller {
+                self.direct_work(path, f, file, func, call, &mut helpers, &mut lazy);
             }
+            // `lazy_helper(x).sum(...)`: the chain evaluates the builder the head returns.
+            let head = (caller.is_some() && call.path.len() >= 2 && call.path[0].called)
+                .then(|| {
+                    let mut head = call.clone();
+                    head.path.truncate(1);
+                    self.resolve(files, file, &head)
+                })
+                .flatten();
+            let target = self.resolve(files, file, call);
+            if head.is_none() && target.is_none() {
+                continue;
+            }
+            out.edges.push(Edge {
+                caller,
+                span: call.span,
+                what: if caller.is_some() {
+                    format!("`{}`", call.dotted())
+                } else {
+                    String::new()
+                },
+                head,
+                target,
+            });
         }
-        // Deeper: functions that call such a function.
+        let mut helpers: Vec<_> = helpers.into_iter().collect();
+        helpers.sort_by_key(|(k, _)| *k);
+        out.helpers = helpers;
+        let mut lazy: Vec<_> = lazy.into_iter().collect();
+        lazy.sort();
+        out.lazy = lazy;
+        out
+    }
+
+    /// Depth 1: `call`, in function `func`, runs a query itself.
+    #[allow(clippy::too_many_arguments)]
+    fn direct_work(
+        &self,
+        path: &str,
+        f: &FileFacts,
+        file: u32,
+        func: Idx,
+        call: &Call,
+        helpers: &mut HashMap<(u32, Idx), Helper>,
+        lazy: &mut HashSet<(u32, Idx)>,
+    ) {
+        let Some(op) = self.db_op(f, call) else {
+            return;
+        };
+        let key = (file, func);
+        // A memoised or cached helper queries once, not per call.
+        let fun = &f.functions[func as usize];
+        let cached = fun.decorators.iter().any(|d| {
+            let d = d.to_ascii_lowercase();
+            d.contains("cache") || d.contains("memo")
+        }) || f.calls.iter().any(|c| {
+            fun.span.contains(&c.span) && c.span.start < call.span.start && {
+                let d = c.dotted().to_ascii_lowercase();
+                d.contains("cache.") || d.starts_with("cache") || d.contains("memo")
+            }
+        });
+        if cached {
+            return;
+        }
+        if !runs_here(f, &op, call) {
+            // A function that returns a query builder (`Order.where(...)`): the
+            // caller runs it (`paid_scope(id).sum(:total)`).
+            if !op.write && !set_query(call) {
+                lazy.insert(key);
+            }
+            return;
+        }
+        let entry = helpers.get(&key);
+        // Prefer recording a read (n-plus-one) over a write when both are present.
+        if entry.is_some_and(|h| !h.write || op.write) {
+            return;
+        }
+        helpers.insert(
+            key,
+            Helper {
+                path: path.to_string(),
+                span: call.span,
+                what: format!("`{}`", call.dotted()),
+                write: op.write,
+                depth: 1,
+            },
+        );
+    }
+
+    /// Joins the files' scans: functions that query through other project functions (up to
+    /// 4 deep), and the functions reached from request handlers (3 calls deep).
+    /// `skeletons` gives each file's functions.
+    pub fn link(&mut self, skeletons: &[(&str, &FileFacts)], scans: Vec<FileScan>) {
+        for s in &scans {
+            self.helpers.extend(s.helpers.iter().cloned());
+            self.lazy_helpers.extend(s.lazy.iter().copied());
+        }
         for depth in 2..=4u8 {
             let mut new = Vec::new();
-            for (fi, (path, f)) in files.iter().enumerate() {
-                for call in &f.calls {
-                    let Some(func) = innermost_named(f, call) else {
-                        continue;
-                    };
-                    if self.helpers.contains_key(&(fi as u32, func)) {
+            for (fi, scan) in scans.iter().enumerate() {
+                let fi = fi as u32;
+                for e in &scan.edges {
+                    let Some(func) = e.caller else { continue };
+                    if self.helpers.contains_key(&(fi, func)) {
                         continue;
                     }
-                    // `lazy_helper(x).sum(...)`: the chain evaluates the builder it returns.
-                    if depth == 2 && call.path.len() >= 2 && call.path[0].called {
-                        let mut head = call.clone();
-                        head.path.truncate(1);
-                        if let Some(target) = self.resolve(files, fi as u32, &head) {
-                            if self.lazy_helpers.contains(&target) && target != (fi as u32, func) {
+                    if depth == 2 {
+                        if let Some(t) = e.head {
+                            if self.lazy_helpers.contains(&t) && t != (fi, func) {
                                 new.push((
-                                    (fi as u32, func),
+                                    (fi, func),
                                     Helper {
-                                        path: path.to_string(),
-                                        span: call.span,
-                                        what: format!("`{}`", call.dotted()),
+                                        path: self.files[fi as usize].clone(),
+                                        span: e.span,
+                                        what: e.what.clone(),
                                         write: false,
                                         depth: 2,
                                     },
@@ -534,20 +490,18 @@ impl ProjectIndex {
                             }
                         }
                     }
-                    let Some(target) = self.resolve(files, fi as u32, call) else {
-                        continue;
-                    };
-                    if target == (fi as u32, func) {
+                    let Some(target) = e.target else { continue };
+                    if target == (fi, func) {
                         continue;
                     }
                     if let Some(h) = self.helpers.get(&target) {
                         if h.depth == depth - 1 {
                             new.push((
-                                (fi as u32, func),
+                                (fi, func),
                                 Helper {
-                                    path: path.to_string(),
-                                    span: call.span,
-                                    what: format!("`{}`", call.dotted()),
+                                    path: self.files[fi as usize].clone(),
+                                    span: e.span,
+                                    what: e.what.clone(),
                                     write: h.write,
                                     depth,
                                 },
@@ -563,6 +517,16 @@ impl ProjectIndex {
                 self.helpers.entry(k).or_insert(h);
             }
         }
+        let edges: Vec<Vec<(Span, (u32, Idx))>> = scans
+            .into_iter()
+            .map(|s| {
+                s.edges
+                    .into_iter()
+                    .filter_map(|e| Some((e.span, e.target?)))
+                    .collect()
+            })
+            .collect();
+        self.request.reach(skeletons, &edges);
     }
 
     pub fn file_index(&self, path: &str) -> Option<u32> {
@@ -742,4 +706,169 @@ fn evaluated(f: &FileFacts, call: &Call) -> bool {
         .loops
         .iter()
         .any(|l| l.iter_span.is_some_and(|s| s.contains(&call.span)))
+}
+
+/// Models this file defines on its own evidence: (family, class).
+fn model_evidence(f: &FileFacts) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    match f.lang {
+        Lang::Python => {
+            let py_orm = imports_any(f, &["peewee", "tortoise"]);
+            let sqla = imports_any(f, &["sqlalchemy", "flask_sqlalchemy"]);
+            for c in &f.classes {
+                for s in &c.superclasses {
+                    let fam = match s.as_str() {
+                        "db.Model" => Some("sqlalchemy"),
+                        "Base" | "DeclarativeBase" | "Model" if sqla => Some("sqlalchemy"),
+                        "models.Model" | "Model" if py_orm => Some("pymodel"),
+                        "models.Model" => Some("django"),
+                        _ => None,
+                    };
+                    if let Some(fam) = fam {
+                        out.push((fam, c.name.clone()));
+                    }
+                }
+            }
+        }
+        Lang::Ruby => {
+            for c in &f.classes {
+                if c.superclasses
+                    .iter()
+                    .any(|s| s == "ApplicationRecord" || s == "ActiveRecord::Base")
+                {
+                    out.push(("activerecord", c.name.clone()));
+                }
+            }
+        }
+        _ => {
+            let sequelize = imports_any(f, &["sequelize"]);
+            for c in &f.classes {
+                if sequelize
+                    && c.superclasses
+                        .iter()
+                        .any(|s| s == "Model" || s.ends_with(".Model"))
+                {
+                    out.push(("jsmodel", c.name.clone()));
+                }
+            }
+            for a in &f.assigns {
+                let Some(ci) = a.value_call else { continue };
+                let call = &f.calls[ci as usize];
+                let m = call.method();
+                let is_model = (m == "define"
+                    && call.path.len() == 2
+                    && call
+                        .args
+                        .first()
+                        .is_some_and(|x| x.kind == crate::facts::ArgKind::String))
+                    || (m == "model"
+                        && (call.path.len() == 1
+                            || call.root() == "mongoose"
+                            || call.root() == "connection"
+                            || call.root() == "db")
+                        && call
+                            .args
+                            .first()
+                            .is_some_and(|x| x.kind == crate::facts::ArgKind::String));
+                if is_model {
+                    if let Some(t) = a.targets.first() {
+                        let name = last_seg(t).to_string();
+                        out.push(("jsmodel", name));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Relations declared in this file: (model, attribute, relation), reverse ones included.
+fn relations_of(f: &FileFacts) -> Vec<(String, String, Relation)> {
+    let mut rels: Vec<(String, String, Relation)> = Vec::new();
+    match f.lang {
+        Lang::Python => {
+            for a in &f.assigns {
+                let (Some(ci), Some(cls)) = (a.value_call, a.class) else {
+                    continue;
+                };
+                let model = &f.classes[cls as usize].name;
+                let call = &f.calls[ci as usize];
+                let kind = call.method();
+                let (fwd_many, rev_many) = match kind {
+                    "ForeignKey" | "ParentalKey" => (false, true),
+                    "OneToOneField" => (false, false),
+                    "ManyToManyField" | "ParentalManyToManyField" => (true, true),
+                    _ => continue,
+                };
+                let Some(attr) = a.targets.first() else {
+                    continue;
+                };
+                let target = call
+                    .args
+                    .iter()
+                    .find(|x| x.keyword.is_none() || x.keyword.as_deref() == Some("to"))
+                    .map(|x| last_seg(x.text.trim_matches(['"', '\''])).to_string())
+                    .unwrap_or_default();
+                let target = if target == "self" {
+                    model.clone()
+                } else {
+                    target
+                };
+                rels.push((
+                    model.clone(),
+                    attr.clone(),
+                    Relation {
+                        to_many: fwd_many,
+                        target: target.clone(),
+                    },
+                ));
+                let related = call
+                    .keyword("related_name")
+                    .map(|x| x.text.trim_matches(['"', '\'']).to_string());
+                let reverse = match related {
+                    Some(r) if r.starts_with('+') => None,
+                    Some(r) => Some(r),
+                    None if rev_many => Some(format!("{}_set", model.to_lowercase())),
+                    None => Some(model.to_lowercase()),
+                };
+                if let Some(r) = reverse {
+                    rels.push((
+                        target,
+                        r,
+                        Relation {
+                            to_many: rev_many,
+                            target: model.clone(),
+                        },
+                    ));
+                }
+            }
+        }
+        Lang::Ruby => {
+            for c in &f.calls {
+                let Some(cls) = c.class else { continue };
+                if c.path.len() != 1 || c.func.is_some() {
+                    continue;
+                }
+                let to_many = match c.root() {
+                    "belongs_to" | "has_one" => false,
+                    "has_many" | "has_and_belongs_to_many" => true,
+                    _ => continue,
+                };
+                let Some(a) = c.args.first() else { continue };
+                let attr = a
+                    .text
+                    .trim_start_matches(':')
+                    .trim_matches(['"', '\''])
+                    .to_string();
+                let model = f.classes[cls as usize].name.clone();
+                let target = c
+                    .keyword("class_name")
+                    .map(|x| x.text.trim_matches(['"', '\'']).to_string())
+                    .unwrap_or_else(|| singular_camel(&attr));
+                rels.push((model, attr, Relation { to_many, target }));
+            }
+        }
+        _ => {}
+    }
+    rels
 }

@@ -359,6 +359,31 @@ pub struct FileFacts {
 pub const MARKERS: &[&str] = &["DEFAULT_PAGINATION_CLASS"];
 
 impl FileFacts {
+    /// What other files may look up in this one (resolving a call to a project function):
+    /// its functions, classes and imports. The rest is left empty.
+    pub fn skeleton(&self) -> FileFacts {
+        FileFacts {
+            lang: self.lang,
+            functions: self.functions.clone(),
+            classes: self.classes.clone(),
+            loops: Vec::new(),
+            calls: Vec::new(),
+            strings: Vec::new(),
+            comments: Vec::new(),
+            assigns: Vec::new(),
+            imports: self.imports.clone(),
+            members: Vec::new(),
+            awaits: Vec::new(),
+            debug_guards: Vec::new(),
+            markers: Vec::new(),
+            visibility: Vec::new(),
+            exits: Vec::new(),
+            exit_texts: Vec::new(),
+            error_spans: Vec::new(),
+            lines: self.lines,
+        }
+    }
+
     pub fn strings_mention(&self, marker: &str) -> bool {
         self.markers.iter().any(|m| m == marker)
     }
