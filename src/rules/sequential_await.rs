@@ -146,6 +146,123 @@ fn is_write(ctx: &Ctx, c: &Call) -> bool {
     })
 }
 
+/// The method a call's result comes from: `a.get(x).then(f)` and `a.get(x).catch(f)` are
+/// `get`, a private `#load` or `_load` is `load`.
+fn effective_method(c: &Call) -> &str {
+    let mut segs = c.path.iter().rev();
+    let mut m = segs.next().map(|s| s.name.as_str()).unwrap_or("");
+    while matches!(m, "then" | "catch" | "finally") {
+        match segs.next() {
+            Some(s) => m = s.name.as_str(),
+            None => return "",
+        }
+    }
+    m.trim_start_matches(['#', '_'])
+}
+
+/// The first word of a method name: `getUserById` and `get_user_by_id` give `get`.
+fn first_word(m: &str) -> String {
+    let mut w = String::new();
+    for (i, ch) in m.char_indices() {
+        if ch == '_' || ch == '$' || (i > 0 && ch.is_ascii_uppercase()) {
+            if w.is_empty() {
+                continue;
+            }
+            break;
+        }
+        w.push(ch.to_ascii_lowercase());
+    }
+    w
+}
+
+/// Verbs that name a read: a call named so is there for its result, not its effect.
+const READ_VERBS: &[&str] = &[
+    "get",
+    "find",
+    "fetch",
+    "load",
+    "read",
+    "list",
+    "count",
+    "search",
+    "lookup",
+    "retrieve",
+    "has",
+    "is",
+    "exists",
+    "can",
+    "does",
+    "first",
+    "last",
+    "select",
+    "where",
+    "from",
+    "all",
+    "browse",
+    "describe",
+    "inspect",
+    "download",
+    "query",
+    "aggregate",
+    "hget",
+    "hgetall",
+    "mget",
+    "hmget",
+    "smembers",
+    "sismember",
+    "zrange",
+    "lrange",
+    "llen",
+    "scard",
+    "zscore",
+    "ttl",
+    "head",
+    "stat",
+    "readdir",
+    "scan",
+    "filter",
+    "total",
+    "sum",
+    "max",
+    "min",
+    "avg",
+    "peek",
+];
+
+/// Plural or noun-like first words that name what a getter returns (`totals`, `usage`,
+/// `rolesWithScope`, `settingsInfo`), never an action.
+fn noun_like(w: &str) -> bool {
+    const NOT_NOUNS: &[&str] = &[
+        "process", "access", "pass", "press", "focus", "discuss", "does", "is", "has", "sets",
+        "runs", "uses", "adds", "puts", "syncs", "posts", "sends", "takes", "makes", "calls",
+        "assess", "bypass", "express", "compress", "progress", "address", "dismiss",
+    ];
+    w.len() > 3
+        && !NOT_NOUNS.contains(&w)
+        && ((w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us"))
+            || [
+                "age", "info", "data", "stats", "config", "settings", "details", "ity",
+            ]
+            .iter()
+            .any(|x| w.ends_with(x)))
+}
+
+/// A call named like a pure read (`getUser`, `find_orders`, `Config.get`, `aget`, `totals`):
+/// any other name (`build`, `verify`, `render`, `prepare`, `resolve`, `import`) may be an
+/// effect, a guard or an ordering step, or do no I/O at all.
+fn read_named(python: bool, c: &Call) -> bool {
+    let m = effective_method(c);
+    if m.is_empty() {
+        return false;
+    }
+    let w = first_word(m);
+    if READ_VERBS.contains(&w.as_str()) || noun_like(&w) {
+        return true;
+    }
+    // Django and friends name the async twin of a read `aget`, `acount`, `afirst`.
+    python && w.len() > 1 && w.starts_with('a') && READ_VERBS.contains(&&w[1..])
+}
+
 /// A receiver that runs one operation at a time: a transaction, a connection, a session,
 /// a cursor, a browser page, a stream.
 fn sequential_receiver(f: &FileFacts, c: &Call) -> Option<String> {
@@ -207,7 +324,21 @@ fn sequential_receiver(f: &FileFacts, c: &Call) -> Option<String> {
                 )
             })
     });
-    (by_name || created).then_some(root)
+    if by_name || created {
+        return Some(root);
+    }
+    // `const [q, countQ] = this.queries(em)`: built on the connection it was handed.
+    f.assigns.iter().find_map(|a| {
+        if !a.targets.contains(&root) {
+            return None;
+        }
+        let ci = a.value_call?;
+        f.calls[ci as usize]
+            .args
+            .iter()
+            .find_map(connection_token)
+            .map(|t| format!("via {t}"))
+    })
 }
 
 /// Methods that change the receiver they are called on (a later read of it depends).
@@ -262,21 +393,59 @@ const CONNECTION_NAMES: &[&str] = &[
     "cur",
     "db_session",
     "ctx",
+    "em",
+    "entityManager",
+    "sharedContext",
 ];
 
-/// Is this argument a connection, session or transaction (by name or keyword)?
-fn connection_arg(x: &crate::facts::Arg) -> bool {
+/// Object keys under which a transaction, session or connection is handed to a call
+/// (`{ transaction: t }`, `{ transacting }`, `{ session }`).
+const CONNECTION_KEYS: &[&str] = &[
+    "transaction",
+    "transacting",
+    "trx",
+    "tx",
+    "txn",
+    "session",
+    "connection",
+    "conn",
+    "client",
+    "queryRunner",
+    "manager",
+    "entityManager",
+    "em",
+    "knex",
+    "sharedContext",
+];
+
+/// The connection, session or transaction this argument hands over (by name, keyword or
+/// object key), as a token two calls can be compared by.
+fn connection_token(x: &crate::facts::Arg) -> Option<String> {
     let t = x
         .text
         .trim_start_matches("session=")
         .trim_start_matches("db=");
-    CONNECTION_NAMES.contains(&t)
-        || x.keyword.as_deref().is_some_and(|k| {
-            matches!(
-                k,
-                "session" | "db" | "conn" | "connection" | "transaction" | "using"
-            )
-        })
+    if CONNECTION_NAMES.contains(&t) {
+        return Some(t.to_string());
+    }
+    if let Some(k) = x.keyword.as_deref() {
+        if matches!(
+            k,
+            "session" | "db" | "conn" | "connection" | "transaction" | "using"
+        ) {
+            return Some(format!("{k}={}", x.text));
+        }
+    }
+    if x.kind == crate::facts::ArgKind::Object {
+        if let Some(k) = x
+            .keys
+            .iter()
+            .find(|k| CONNECTION_KEYS.contains(&k.as_str()))
+        {
+            return Some(format!("{{{k}}}"));
+        }
+    }
+    None
 }
 
 fn eligible(ctx: &Ctx, a: &Await) -> Option<usize> {
@@ -285,9 +454,14 @@ fn eligible(ctx: &Ctx, a: &Await) -> Option<usize> {
     if a.multi || a.in_finally || matches!(a.usage, AwaitUse::Other | AwaitUse::Expr) {
         return None;
     }
+    // `const s = new S({ schema: await getSchema() })`: the await is nested in the value, and
+    // what it binds (`s`) is not its own result.
+    if a.usage == AwaitUse::Decl && a.target.is_empty() {
+        return None;
+    }
     let ci = a.call? as usize;
     let c = &ctx.facts.calls[ci];
-    if ordering_call(c) || c.in_loop.is_some() {
+    if ordering_call(c) || c.in_loop.is_some() || !read_named(ctx.facts.lang == Lang::Python, c) {
         return None;
     }
     Some(ci)
@@ -340,16 +514,14 @@ fn straight_line(ctx: &Ctx, out: &mut Vec<Finding>) {
                         && mentions(&a.expr_text, bc.root()))
             });
             // One session, connection or transaction handed to both calls.
-            let shared_session = c.args.iter().any(connection_arg)
+            let tokens: Vec<String> = c.args.iter().filter_map(connection_token).collect();
+            let shared_session = !tokens.is_empty()
                 && run.iter().any(|(_, bci)| {
-                    f.calls[*bci].args.iter().any(|y| {
-                        c.args.iter().any(|x| {
-                            x.text == y.text
-                                && !x.text.is_empty()
-                                && (x.keyword.is_some()
-                                    || CONNECTION_NAMES.contains(&x.text.as_str()))
-                        })
-                    })
+                    f.calls[*bci]
+                        .args
+                        .iter()
+                        .filter_map(connection_token)
+                        .any(|t| tokens.contains(&t))
                 });
             let same_connection = shared_session
                 || sequential_receiver(f, c).is_some_and(|r| {
@@ -487,6 +659,15 @@ fn in_loops(ctx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         if ordering_call(c) || is_write(ctx, c) {
+            continue;
+        }
+        // An await whose result is dropped runs for its effect (activate, disconnect,
+        // reload); a call of the item itself runs a hook or a step of a chain; a session or
+        // connection handed to every iteration runs one statement at a time.
+        if a.usage == AwaitUse::Expr
+            || (c.path.len() == 1 && l.vars.iter().any(|v| v == c.root()))
+            || c.args.iter().any(|x| connection_token(x).is_some())
+        {
             continue;
         }
         // The call must use the item; the loop must not leave early or carry state.
