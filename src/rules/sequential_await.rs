@@ -227,6 +227,7 @@ const READ_VERBS: &[&str] = &[
     "min",
     "avg",
     "peek",
+    "quote",
 ];
 
 /// Plural or noun-like first words that name what a getter returns (`totals`, `usage`,
@@ -256,7 +257,16 @@ fn read_named(python: bool, c: &Call) -> bool {
         return false;
     }
     let w = first_word(m);
-    if READ_VERBS.contains(&w.as_str()) || noun_like(&w) {
+    noun_like(&w) || verb_is_read(python, &w)
+}
+
+/// A call whose name starts with a read verb (`getUser`, `fetch_rates`), nouns not included.
+fn read_verb(python: bool, c: &Call) -> bool {
+    verb_is_read(python, &first_word(effective_method(c)))
+}
+
+fn verb_is_read(python: bool, w: &str) -> bool {
+    if READ_VERBS.contains(&w) {
         return true;
     }
     // Django and friends name the async twin of a read `aget`, `acount`, `afirst`.
@@ -393,6 +403,14 @@ const CONNECTION_NAMES: &[&str] = &[
     "cur",
     "db_session",
     "ctx",
+    "reader",
+    "writer",
+    "stream",
+    "page",
+    "browser",
+    "socket",
+    "queue",
+    "lock",
     "em",
     "entityManager",
     "sharedContext",
@@ -632,6 +650,7 @@ fn report_run(ctx: &Ctx, run: &[(&Await, usize)], out: &mut Vec<Finding>) {
 /// An awaited call in a loop whose iterations do not depend on each other.
 fn in_loops(ctx: &Ctx, out: &mut Vec<Finding>) {
     let f = ctx.facts;
+    let python = f.lang == Lang::Python;
     let mut reported = std::collections::HashSet::new();
     for a in &f.awaits {
         let Some(ci) = a.call else { continue };
@@ -667,7 +686,36 @@ fn in_loops(ctx: &Ctx, out: &mut Vec<Finding>) {
         if a.usage == AwaitUse::Expr
             || (c.path.len() == 1 && l.vars.iter().any(|v| v == c.root()))
             || c.args.iter().any(|x| connection_token(x).is_some())
+            || !read_verb(python, c)
         {
+            continue;
+        }
+        // The result lands in a variable of the enclosing scope (`last = await get(x)`, or
+        // `found = fetched` after it): the last iteration wins, so the order is the point.
+        let plain = |t: &str| {
+            !t.is_empty()
+                && t.chars()
+                    .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '$')
+        };
+        let last_wins = (a.usage == AwaitUse::Assign && plain(&a.target))
+            || f.assigns.iter().any(|x| {
+                l.body.contains(&x.span)
+                    && x.targets.len() == 1
+                    && plain(&x.targets[0])
+                    && !l.vars.contains(&x.targets[0])
+                    && a.binds
+                        .iter()
+                        .any(|b| *b == x.value_text && *b != x.targets[0])
+            });
+        // Other awaited work in the same iteration that is not a read (create, update, send):
+        // the iteration is a read-then-act step, and the acts may not interleave.
+        let acts = f.awaits.iter().any(|b| {
+            l.body.contains(&b.expr)
+                && b.expr != a.expr
+                && b.call
+                    .is_none_or(|bi| !read_verb(python, &f.calls[bi as usize]))
+        });
+        if last_wins || acts {
             continue;
         }
         // The call must use the item; the loop must not leave early or carry state.
