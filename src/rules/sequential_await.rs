@@ -257,12 +257,36 @@ fn read_named(python: bool, c: &Call) -> bool {
         return false;
     }
     let w = first_word(m);
-    noun_like(&w) || verb_is_read(python, &w)
+    !chain_writes(c) && (noun_like(&w) || verb_is_read(python, &w))
 }
 
 /// A call whose name starts with a read verb (`getUser`, `fetch_rates`), nouns not included.
 fn read_verb(python: bool, c: &Call) -> bool {
-    verb_is_read(python, &first_word(effective_method(c)))
+    !chain_writes(c) && verb_is_read(python, &first_word(effective_method(c)))
+}
+
+/// A builder chain with a write step before its last call (`knex(t).update(x).where(y)`).
+fn chain_writes(c: &Call) -> bool {
+    c.path[..c.path.len().saturating_sub(1)].iter().any(|s| {
+        s.called
+            && matches!(
+                first_word(s.name.trim_start_matches(['#', '_'])).as_str(),
+                "insert"
+                    | "update"
+                    | "delete"
+                    | "del"
+                    | "upsert"
+                    | "increment"
+                    | "decrement"
+                    | "truncate"
+                    | "create"
+                    | "destroy"
+                    | "remove"
+                    | "save"
+                    | "set"
+                    | "merge"
+            )
+    })
 }
 
 fn verb_is_read(python: bool, w: &str) -> bool {
@@ -709,11 +733,18 @@ fn in_loops(ctx: &Ctx, out: &mut Vec<Finding>) {
             });
         // Other awaited work in the same iteration that is not a read (create, update, send):
         // the iteration is a read-then-act step, and the acts may not interleave.
+        // tree-sitter reads `await (0, m.f)(x)` in a script as a call of a function named
+        // `await`: count those too.
         let acts = f.awaits.iter().any(|b| {
             l.body.contains(&b.expr)
                 && b.expr != a.expr
                 && b.call
                     .is_none_or(|bi| !read_verb(python, &f.calls[bi as usize]))
+        }) || f.calls.iter().enumerate().any(|(i, x)| {
+            i != ci as usize
+                && l.body.contains(&x.span)
+                && (x.awaited || x.root() == "await")
+                && (is_write(ctx, x) || !read_verb(python, x))
         });
         if last_wins || acts {
             continue;
