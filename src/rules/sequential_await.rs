@@ -248,6 +248,27 @@ fn noun_like(w: &str) -> bool {
             .any(|x| w.ends_with(x)))
 }
 
+/// `getSession()`, `get_client()`, `getConnection()`: a handle, not data. Taking one does
+/// little I/O to overlap, or takes a connection the next call may need.
+fn handle_getter(m: &str) -> bool {
+    let l = m.to_ascii_lowercase();
+    [
+        "session",
+        "client",
+        "connection",
+        "conn",
+        "pool",
+        "lock",
+        "logger",
+        "transaction",
+        "cursor",
+        "channel",
+        "socket",
+    ]
+    .iter()
+    .any(|h| l.ends_with(h))
+}
+
 /// A call named like a pure read (`getUser`, `find_orders`, `Config.get`, `aget`, `totals`):
 /// any other name (`build`, `verify`, `render`, `prepare`, `resolve`, `import`) may be an
 /// effect, a guard or an ordering step, or do no I/O at all.
@@ -257,7 +278,7 @@ fn read_named(python: bool, c: &Call) -> bool {
         return false;
     }
     let w = first_word(m);
-    !chain_writes(c) && (noun_like(&w) || verb_is_read(python, &w))
+    !chain_writes(c) && !handle_getter(m) && (noun_like(&w) || verb_is_read(python, &w))
 }
 
 /// A call whose name starts with a read verb (`getUser`, `fetch_rates`), nouns not included.
@@ -295,6 +316,21 @@ fn verb_is_read(python: bool, w: &str) -> bool {
     }
     // Django and friends name the async twin of a read `aget`, `acount`, `afirst`.
     python && w.len() > 1 && w.starts_with('a') && READ_VERBS.contains(&&w[1..])
+}
+
+/// The call hands over a session, connection or transaction: as an argument, an option, or
+/// in its builder chain (`knex(t).transacting(trx)`, `getRepository(ctx, User).find()`).
+fn carries_connection(c: &Call) -> bool {
+    c.args.iter().any(|x| connection_token(x).is_some())
+        || c.path.iter().any(|s| {
+            matches!(
+                s.name.as_str(),
+                "transacting" | "useTransaction" | "withTransaction" | "setSession" | "session"
+            ) && s.called
+                || s.args
+                    .iter()
+                    .any(|a| CONNECTION_NAMES.contains(&a.as_str()))
+        })
 }
 
 /// A receiver that runs one operation at a time: a transaction, a connection, a session,
@@ -511,7 +547,12 @@ fn eligible(ctx: &Ctx, a: &Await) -> Option<usize> {
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let f = ctx.facts;
-    if !(f.lang.is_ecma() || f.lang == Lang::Python) || handlers::is_test_path(ctx.path) {
+    // Tests order their steps on purpose; schema migrations run once, offline, usually in
+    // one transaction.
+    if !(f.lang.is_ecma() || f.lang == Lang::Python)
+        || handlers::is_test_path(ctx.path)
+        || handlers::is_migration_path(ctx.path)
+    {
         return;
     }
     straight_line(ctx, out);
@@ -556,15 +597,13 @@ fn straight_line(ctx: &Ctx, out: &mut Vec<Finding>) {
                         && mentions(&a.expr_text, bc.root()))
             });
             // One session, connection or transaction handed to both calls.
-            let tokens: Vec<String> = c.args.iter().filter_map(connection_token).collect();
-            let shared_session = !tokens.is_empty()
-                && run.iter().any(|(_, bci)| {
-                    f.calls[*bci]
-                        .args
-                        .iter()
-                        .filter_map(connection_token)
-                        .any(|t| tokens.contains(&t))
-                });
+            // Two calls that each carry a session or transaction (`{ transacting }` on one,
+            // `.transacting(trx)` or `getRepository(ctx, X)` on the other) most likely carry
+            // the same one: do not pair them.
+            let shared_session = carries_connection(c)
+                && run
+                    .iter()
+                    .any(|(_, bci)| carries_connection(&f.calls[*bci]));
             let same_connection = shared_session
                 || sequential_receiver(f, c).is_some_and(|r| {
                     run.iter().any(|(_, bci)| {
