@@ -320,8 +320,9 @@ fn verb_is_read(python: bool, w: &str) -> bool {
 
 /// The call hands over a session, connection or transaction: as an argument, an option, or
 /// in its builder chain (`knex(t).transacting(trx)`, `getRepository(ctx, User).find()`).
-fn carries_connection(c: &Call) -> bool {
-    c.args.iter().any(|x| connection_token(x).is_some())
+fn carries_connection(f: &FileFacts, c: &Call) -> bool {
+    sequential_receiver(f, c).is_some()
+        || c.args.iter().any(|x| connection_token(x).is_some())
         || c.path.iter().any(|s| {
             matches!(
                 s.name.as_str(),
@@ -345,6 +346,10 @@ fn sequential_receiver(f: &FileFacts, c: &Call) -> Option<String> {
         c.root().to_string()
     };
     let last = root.rsplit('.').next().unwrap_or(&root);
+    // A pg `Client` (or a mysql connection) runs one query at a time; a pool does not.
+    if last == "client" && matches!(c.method(), "query" | "execute" | "exec") {
+        return Some(root);
+    }
     let by_name = matches!(
         last,
         "tx" | "trx"
@@ -397,14 +402,17 @@ fn sequential_receiver(f: &FileFacts, c: &Call) -> Option<String> {
     if by_name || created {
         return Some(root);
     }
-    // `const [q, countQ] = this.queries(em)`: built on the connection it was handed.
+    // `const [q, countQ] = this.queries(em)`, `const repo = trx.getRepository(X)`: built on
+    // the connection it was handed or called on.
     f.assigns.iter().find_map(|a| {
         if !a.targets.contains(&root) {
             return None;
         }
-        let ci = a.value_call?;
-        f.calls[ci as usize]
-            .args
+        let vc = &f.calls[a.value_call? as usize];
+        if vc.path.len() >= 2 && CONNECTION_NAMES.contains(&vc.root()) {
+            return Some(format!("via {}", vc.root()));
+        }
+        vc.args
             .iter()
             .find_map(connection_token)
             .map(|t| format!("via {t}"))
@@ -463,6 +471,7 @@ const CONNECTION_NAMES: &[&str] = &[
     "cur",
     "db_session",
     "ctx",
+    "options",
     "reader",
     "writer",
     "stream",
@@ -539,10 +548,39 @@ fn eligible(ctx: &Ctx, a: &Await) -> Option<usize> {
     }
     let ci = a.call? as usize;
     let c = &ctx.facts.calls[ci];
-    if ordering_call(c) || c.in_loop.is_some() || !read_named(ctx.facts.lang == Lang::Python, c) {
+    let python = ctx.facts.lang == Lang::Python;
+    if ordering_call(c) || c.in_loop.is_some() || !read_named(python, c) {
+        return None;
+    }
+    // Django's async ORM (`Model.objects.aget`) runs every query on one thread: awaits on it
+    // do not overlap.
+    if python && c.path.iter().any(|s| s.name == "objects") {
+        return None;
+    }
+    if does_no_io(ctx, c) {
         return None;
     }
     Some(ci)
+}
+
+/// The callee is a project `async` function that awaits nothing (it validates, builds a
+/// closure or a query object): there is nothing to overlap.
+fn does_no_io(ctx: &Ctx, c: &Call) -> bool {
+    let Some((fi, fx)) = ctx.index.resolve(ctx.files, ctx.file, c) else {
+        return false;
+    };
+    let Some((_, ff)) = ctx.files.get(fi as usize) else {
+        return false;
+    };
+    let Some(fun) = ff.functions.get(fx as usize) else {
+        return false;
+    };
+    fun.is_async
+        && !ff.awaits.iter().any(|a| a.func == Some(fx))
+        && !ff
+            .calls
+            .iter()
+            .any(|x| x.func == Some(fx) && (x.awaited || x.root() == "await"))
 }
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -600,10 +638,10 @@ fn straight_line(ctx: &Ctx, out: &mut Vec<Finding>) {
             // Two calls that each carry a session or transaction (`{ transacting }` on one,
             // `.transacting(trx)` or `getRepository(ctx, X)` on the other) most likely carry
             // the same one: do not pair them.
-            let shared_session = carries_connection(c)
+            let shared_session = carries_connection(f, c)
                 && run
                     .iter()
-                    .any(|(_, bci)| carries_connection(&f.calls[*bci]));
+                    .any(|(_, bci)| carries_connection(f, &f.calls[*bci]));
             let same_connection = shared_session
                 || sequential_receiver(f, c).is_some_and(|r| {
                     run.iter().any(|(_, bci)| {
