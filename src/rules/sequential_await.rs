@@ -220,7 +220,6 @@ const READ_VERBS: &[&str] = &[
     "stat",
     "readdir",
     "scan",
-    "filter",
     "total",
     "sum",
     "max",
@@ -346,6 +345,10 @@ fn sequential_receiver(f: &FileFacts, c: &Call) -> Option<String> {
         c.root().to_string()
     };
     let last = root.rsplit('.').next().unwrap_or(&root);
+    // In async Python, `db` is an `AsyncSession` (`db.get(Model, key)`, `db.execute(q)`).
+    if last == "db" && f.lang == Lang::Python {
+        return Some(root);
+    }
     // A pg `Client` (or a mysql connection) runs one query at a time; a pool does not.
     if last == "client" && matches!(c.method(), "query" | "execute" | "exec") {
         return Some(root);
@@ -786,7 +789,7 @@ fn in_loops(ctx: &Ctx, out: &mut Vec<Finding>) {
         // connection handed to every iteration runs one statement at a time.
         if a.usage == AwaitUse::Expr
             || (c.path.len() == 1 && l.vars.iter().any(|v| v == c.root()))
-            || c.args.iter().any(|x| connection_token(x).is_some())
+            || carries_connection(f, c)
             || !read_verb(python, c)
         {
             continue;
