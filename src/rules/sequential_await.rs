@@ -829,8 +829,26 @@ fn in_loops(ctx: &Ctx, out: &mut Vec<Finding>) {
         if last_wins || acts {
             continue;
         }
-        // The call must use the item; the loop must not leave early or carry state.
-        if !l.vars.iter().any(|v| mentions(&a.expr_text, v)) {
+        // The call must take the item as an argument (an item that is only the receiver,
+        // `rule.getRecommendations(x)`, is a plugin or strategy object, not data); the loop
+        // must not leave early or carry state.
+        let takes_item = |x: &Call| {
+            l.vars.iter().any(|v| {
+                x.args.iter().any(|arg| mentions(&arg.text, v))
+                    || x.path[..x.path.len().saturating_sub(1)]
+                        .iter()
+                        .any(|s| s.args.iter().any(|t| mentions(t, v)))
+            })
+        };
+        if !takes_item(c) {
+            continue;
+        }
+        // Gathering the iterations would overlap every call of the body: one of them on a
+        // shared session or connection (`db=db`) cannot run concurrently with the others.
+        if f.calls
+            .iter()
+            .any(|x| l.body.contains(&x.span) && carries_connection(f, x))
+        {
             continue;
         }
         let exits = f
