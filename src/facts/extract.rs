@@ -1220,7 +1220,9 @@ impl<'a> Builder<'a> {
                     .child_by_field_name("kind")
                     .map(|k| k.kind() == "await")
                     .unwrap_or(false)
-                    || has_child_kind(n, "await");
+                    || has_child_kind(n, "await")
+                    // Python `async for`.
+                    || has_child_kind(n, "async");
             }
         }
         // `while True:` / `while (true)` / `loop do`: a service loop, not a loop over data;

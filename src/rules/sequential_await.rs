@@ -146,6 +146,193 @@ fn is_write(ctx: &Ctx, c: &Call) -> bool {
     })
 }
 
+/// The method a call's result comes from: `a.get(x).then(f)` and `a.get(x).catch(f)` are
+/// `get`, a private `#load` or `_load` is `load`.
+fn effective_method(c: &Call) -> &str {
+    let mut segs = c.path.iter().rev();
+    let mut m = segs.next().map(|s| s.name.as_str()).unwrap_or("");
+    while matches!(m, "then" | "catch" | "finally") {
+        match segs.next() {
+            Some(s) => m = s.name.as_str(),
+            None => return "",
+        }
+    }
+    m.trim_start_matches(['#', '_'])
+}
+
+/// The first word of a method name: `getUserById` and `get_user_by_id` give `get`.
+fn first_word(m: &str) -> String {
+    let mut w = String::new();
+    for (i, ch) in m.char_indices() {
+        if ch == '_' || ch == '$' || (i > 0 && ch.is_ascii_uppercase()) {
+            if w.is_empty() {
+                continue;
+            }
+            break;
+        }
+        w.push(ch.to_ascii_lowercase());
+    }
+    w
+}
+
+/// Verbs that name a read: a call named so is there for its result, not its effect.
+const READ_VERBS: &[&str] = &[
+    "get",
+    "find",
+    "fetch",
+    "load",
+    "read",
+    "list",
+    "count",
+    "search",
+    "lookup",
+    "retrieve",
+    "has",
+    "is",
+    "exists",
+    "can",
+    "does",
+    "first",
+    "last",
+    "select",
+    "where",
+    "from",
+    "all",
+    "browse",
+    "describe",
+    "inspect",
+    "download",
+    "query",
+    "aggregate",
+    "hget",
+    "hgetall",
+    "mget",
+    "hmget",
+    "smembers",
+    "sismember",
+    "zrange",
+    "lrange",
+    "llen",
+    "scard",
+    "zscore",
+    "ttl",
+    "head",
+    "stat",
+    "readdir",
+    "scan",
+    "total",
+    "sum",
+    "max",
+    "min",
+    "avg",
+    "peek",
+    "quote",
+];
+
+/// Plural or noun-like first words that name what a getter returns (`totals`, `usage`,
+/// `rolesWithScope`, `settingsInfo`), never an action.
+fn noun_like(w: &str) -> bool {
+    const NOT_NOUNS: &[&str] = &[
+        "process", "access", "pass", "press", "focus", "discuss", "does", "is", "has", "sets",
+        "runs", "uses", "adds", "puts", "syncs", "posts", "sends", "takes", "makes", "calls",
+        "assess", "bypass", "express", "compress", "progress", "address", "dismiss",
+    ];
+    w.len() > 3
+        && !NOT_NOUNS.contains(&w)
+        && ((w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us"))
+            || [
+                "age", "info", "data", "stats", "config", "settings", "details", "ity",
+            ]
+            .iter()
+            .any(|x| w.ends_with(x)))
+}
+
+/// `getSession()`, `get_client()`, `getConnection()`: a handle, not data. Taking one does
+/// little I/O to overlap, or takes a connection the next call may need.
+fn handle_getter(m: &str) -> bool {
+    let l = m.to_ascii_lowercase();
+    [
+        "session",
+        "client",
+        "connection",
+        "conn",
+        "pool",
+        "lock",
+        "logger",
+        "transaction",
+        "cursor",
+        "channel",
+        "socket",
+    ]
+    .iter()
+    .any(|h| l.ends_with(h))
+}
+
+/// A call named like a pure read (`getUser`, `find_orders`, `Config.get`, `aget`, `totals`):
+/// any other name (`build`, `verify`, `render`, `prepare`, `resolve`, `import`) may be an
+/// effect, a guard or an ordering step, or do no I/O at all.
+fn read_named(python: bool, c: &Call) -> bool {
+    let m = effective_method(c);
+    if m.is_empty() {
+        return false;
+    }
+    let w = first_word(m);
+    !chain_writes(c) && !handle_getter(m) && (noun_like(&w) || verb_is_read(python, &w))
+}
+
+/// A call whose name starts with a read verb (`getUser`, `fetch_rates`), nouns not included.
+fn read_verb(python: bool, c: &Call) -> bool {
+    !chain_writes(c) && verb_is_read(python, &first_word(effective_method(c)))
+}
+
+/// A builder chain with a write step before its last call (`knex(t).update(x).where(y)`).
+fn chain_writes(c: &Call) -> bool {
+    c.path[..c.path.len().saturating_sub(1)].iter().any(|s| {
+        s.called
+            && matches!(
+                first_word(s.name.trim_start_matches(['#', '_'])).as_str(),
+                "insert"
+                    | "update"
+                    | "delete"
+                    | "del"
+                    | "upsert"
+                    | "increment"
+                    | "decrement"
+                    | "truncate"
+                    | "create"
+                    | "destroy"
+                    | "remove"
+                    | "save"
+                    | "set"
+                    | "merge"
+            )
+    })
+}
+
+fn verb_is_read(python: bool, w: &str) -> bool {
+    if READ_VERBS.contains(&w) {
+        return true;
+    }
+    // Django and friends name the async twin of a read `aget`, `acount`, `afirst`.
+    python && w.len() > 1 && w.starts_with('a') && READ_VERBS.contains(&&w[1..])
+}
+
+/// The call hands over a session, connection or transaction: as an argument, an option, or
+/// in its builder chain (`knex(t).transacting(trx)`, `getRepository(ctx, User).find()`).
+fn carries_connection(f: &FileFacts, c: &Call) -> bool {
+    sequential_receiver(f, c).is_some()
+        || c.args.iter().any(|x| connection_token(x).is_some())
+        || c.path.iter().any(|s| {
+            matches!(
+                s.name.as_str(),
+                "transacting" | "useTransaction" | "withTransaction" | "setSession" | "session"
+            ) && s.called
+                || s.args
+                    .iter()
+                    .any(|a| CONNECTION_NAMES.contains(&a.as_str()))
+        })
+}
+
 /// A receiver that runs one operation at a time: a transaction, a connection, a session,
 /// a cursor, a browser page, a stream.
 fn sequential_receiver(f: &FileFacts, c: &Call) -> Option<String> {
@@ -158,6 +345,14 @@ fn sequential_receiver(f: &FileFacts, c: &Call) -> Option<String> {
         c.root().to_string()
     };
     let last = root.rsplit('.').next().unwrap_or(&root);
+    // In async Python, `db` is an `AsyncSession` (`db.get(Model, key)`, `db.execute(q)`).
+    if last == "db" && f.lang == Lang::Python {
+        return Some(root);
+    }
+    // A pg `Client` (or a mysql connection) runs one query at a time; a pool does not.
+    if last == "client" && matches!(c.method(), "query" | "execute" | "exec") {
+        return Some(root);
+    }
     let by_name = matches!(
         last,
         "tx" | "trx"
@@ -207,7 +402,24 @@ fn sequential_receiver(f: &FileFacts, c: &Call) -> Option<String> {
                 )
             })
     });
-    (by_name || created).then_some(root)
+    if by_name || created {
+        return Some(root);
+    }
+    // `const [q, countQ] = this.queries(em)`, `const repo = trx.getRepository(X)`: built on
+    // the connection it was handed or called on.
+    f.assigns.iter().find_map(|a| {
+        if !a.targets.contains(&root) {
+            return None;
+        }
+        let vc = &f.calls[a.value_call? as usize];
+        if vc.path.len() >= 2 && CONNECTION_NAMES.contains(&vc.root()) {
+            return Some(format!("via {}", vc.root()));
+        }
+        vc.args
+            .iter()
+            .find_map(connection_token)
+            .map(|t| format!("via {t}"))
+    })
 }
 
 /// Methods that change the receiver they are called on (a later read of it depends).
@@ -262,21 +474,68 @@ const CONNECTION_NAMES: &[&str] = &[
     "cur",
     "db_session",
     "ctx",
+    "options",
+    "reader",
+    "writer",
+    "stream",
+    "page",
+    "browser",
+    "socket",
+    "queue",
+    "lock",
+    "em",
+    "entityManager",
+    "sharedContext",
 ];
 
-/// Is this argument a connection, session or transaction (by name or keyword)?
-fn connection_arg(x: &crate::facts::Arg) -> bool {
+/// Object keys under which a transaction, session or connection is handed to a call
+/// (`{ transaction: t }`, `{ transacting }`, `{ session }`).
+const CONNECTION_KEYS: &[&str] = &[
+    "transaction",
+    "transacting",
+    "trx",
+    "tx",
+    "txn",
+    "session",
+    "connection",
+    "conn",
+    "client",
+    "queryRunner",
+    "manager",
+    "entityManager",
+    "em",
+    "knex",
+    "sharedContext",
+];
+
+/// The connection, session or transaction this argument hands over (by name, keyword or
+/// object key), as a token two calls can be compared by.
+fn connection_token(x: &crate::facts::Arg) -> Option<String> {
     let t = x
         .text
         .trim_start_matches("session=")
         .trim_start_matches("db=");
-    CONNECTION_NAMES.contains(&t)
-        || x.keyword.as_deref().is_some_and(|k| {
-            matches!(
-                k,
-                "session" | "db" | "conn" | "connection" | "transaction" | "using"
-            )
-        })
+    if CONNECTION_NAMES.contains(&t) {
+        return Some(t.to_string());
+    }
+    if let Some(k) = x.keyword.as_deref() {
+        if matches!(
+            k,
+            "session" | "db" | "conn" | "connection" | "transaction" | "using"
+        ) {
+            return Some(format!("{k}={}", x.text));
+        }
+    }
+    if x.kind == crate::facts::ArgKind::Object {
+        if let Some(k) = x
+            .keys
+            .iter()
+            .find(|k| CONNECTION_KEYS.contains(&k.as_str()))
+        {
+            return Some(format!("{{{k}}}"));
+        }
+    }
+    None
 }
 
 fn eligible(ctx: &Ctx, a: &Await) -> Option<usize> {
@@ -285,17 +544,56 @@ fn eligible(ctx: &Ctx, a: &Await) -> Option<usize> {
     if a.multi || a.in_finally || matches!(a.usage, AwaitUse::Other | AwaitUse::Expr) {
         return None;
     }
+    // `const s = new S({ schema: await getSchema() })`: the await is nested in the value, and
+    // what it binds (`s`) is not its own result.
+    if a.usage == AwaitUse::Decl && a.target.is_empty() {
+        return None;
+    }
     let ci = a.call? as usize;
     let c = &ctx.facts.calls[ci];
-    if ordering_call(c) || c.in_loop.is_some() {
+    let python = ctx.facts.lang == Lang::Python;
+    if ordering_call(c) || c.in_loop.is_some() || !read_named(python, c) {
+        return None;
+    }
+    // Django's async ORM (`Model.objects.aget`) runs every query on one thread: awaits on it
+    // do not overlap.
+    if python && c.path.iter().any(|s| s.name == "objects") {
+        return None;
+    }
+    if does_no_io(ctx, c) {
         return None;
     }
     Some(ci)
 }
 
+/// The callee is a project `async` function that awaits nothing (it validates, builds a
+/// closure or a query object): there is nothing to overlap.
+fn does_no_io(ctx: &Ctx, c: &Call) -> bool {
+    let Some((fi, fx)) = ctx.index.resolve(ctx.files, ctx.file, c) else {
+        return false;
+    };
+    let Some((_, ff)) = ctx.files.get(fi as usize) else {
+        return false;
+    };
+    let Some(fun) = ff.functions.get(fx as usize) else {
+        return false;
+    };
+    fun.is_async
+        && !ff.awaits.iter().any(|a| a.func == Some(fx))
+        && !ff
+            .calls
+            .iter()
+            .any(|x| x.func == Some(fx) && (x.awaited || x.root() == "await"))
+}
+
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let f = ctx.facts;
-    if !(f.lang.is_ecma() || f.lang == Lang::Python) || handlers::is_test_path(ctx.path) {
+    // Tests order their steps on purpose; schema migrations run once, offline, usually in
+    // one transaction.
+    if !(f.lang.is_ecma() || f.lang == Lang::Python)
+        || handlers::is_test_path(ctx.path)
+        || handlers::is_migration_path(ctx.path)
+    {
         return;
     }
     straight_line(ctx, out);
@@ -340,17 +638,13 @@ fn straight_line(ctx: &Ctx, out: &mut Vec<Finding>) {
                         && mentions(&a.expr_text, bc.root()))
             });
             // One session, connection or transaction handed to both calls.
-            let shared_session = c.args.iter().any(connection_arg)
-                && run.iter().any(|(_, bci)| {
-                    f.calls[*bci].args.iter().any(|y| {
-                        c.args.iter().any(|x| {
-                            x.text == y.text
-                                && !x.text.is_empty()
-                                && (x.keyword.is_some()
-                                    || CONNECTION_NAMES.contains(&x.text.as_str()))
-                        })
-                    })
-                });
+            // Two calls that each carry a session or transaction (`{ transacting }` on one,
+            // `.transacting(trx)` or `getRepository(ctx, X)` on the other) most likely carry
+            // the same one: do not pair them.
+            let shared_session = carries_connection(f, c)
+                && run
+                    .iter()
+                    .any(|(_, bci)| carries_connection(f, &f.calls[*bci]));
             let same_connection = shared_session
                 || sequential_receiver(f, c).is_some_and(|r| {
                     run.iter().any(|(_, bci)| {
@@ -460,6 +754,7 @@ fn report_run(ctx: &Ctx, run: &[(&Await, usize)], out: &mut Vec<Finding>) {
 /// An awaited call in a loop whose iterations do not depend on each other.
 fn in_loops(ctx: &Ctx, out: &mut Vec<Finding>) {
     let f = ctx.facts;
+    let python = f.lang == Lang::Python;
     let mut reported = std::collections::HashSet::new();
     for a in &f.awaits {
         let Some(ci) = a.call else { continue };
@@ -489,8 +784,71 @@ fn in_loops(ctx: &Ctx, out: &mut Vec<Finding>) {
         if ordering_call(c) || is_write(ctx, c) {
             continue;
         }
-        // The call must use the item; the loop must not leave early or carry state.
-        if !l.vars.iter().any(|v| mentions(&a.expr_text, v)) {
+        // An await whose result is dropped runs for its effect (activate, disconnect,
+        // reload); a call of the item itself runs a hook or a step of a chain; a session or
+        // connection handed to every iteration runs one statement at a time.
+        if a.usage == AwaitUse::Expr
+            || (c.path.len() == 1 && l.vars.iter().any(|v| v == c.root()))
+            || carries_connection(f, c)
+            || !read_verb(python, c)
+        {
+            continue;
+        }
+        // The result lands in a variable of the enclosing scope (`last = await get(x)`, or
+        // `found = fetched` after it): the last iteration wins, so the order is the point.
+        let plain = |t: &str| {
+            !t.is_empty()
+                && t.chars()
+                    .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '$')
+        };
+        let last_wins = (a.usage == AwaitUse::Assign && plain(&a.target))
+            || f.assigns.iter().any(|x| {
+                l.body.contains(&x.span)
+                    && x.targets.len() == 1
+                    && plain(&x.targets[0])
+                    && !l.vars.contains(&x.targets[0])
+                    && a.binds
+                        .iter()
+                        .any(|b| *b == x.value_text && *b != x.targets[0])
+            });
+        // Other awaited work in the same iteration that is not a read (create, update, send):
+        // the iteration is a read-then-act step, and the acts may not interleave.
+        // tree-sitter reads `await (0, m.f)(x)` in a script as a call of a function named
+        // `await`: count those too.
+        let acts = f.awaits.iter().any(|b| {
+            l.body.contains(&b.expr)
+                && b.expr != a.expr
+                && b.call
+                    .is_none_or(|bi| !read_verb(python, &f.calls[bi as usize]))
+        }) || f.calls.iter().enumerate().any(|(i, x)| {
+            i != ci as usize
+                && l.body.contains(&x.span)
+                && (x.awaited || x.root() == "await")
+                && (is_write(ctx, x) || !read_verb(python, x))
+        });
+        if last_wins || acts {
+            continue;
+        }
+        // The call must take the item as an argument (an item that is only the receiver,
+        // `rule.getRecommendations(x)`, is a plugin or strategy object, not data); the loop
+        // must not leave early or carry state.
+        let takes_item = |x: &Call| {
+            l.vars.iter().any(|v| {
+                x.args.iter().any(|arg| mentions(&arg.text, v))
+                    || x.path[..x.path.len().saturating_sub(1)]
+                        .iter()
+                        .any(|s| s.args.iter().any(|t| mentions(t, v)))
+            })
+        };
+        if !takes_item(c) {
+            continue;
+        }
+        // Gathering the iterations would overlap every call of the body: one of them on a
+        // shared session or connection (`db=db`) cannot run concurrently with the others.
+        if f.calls
+            .iter()
+            .any(|x| l.body.contains(&x.span) && carries_connection(f, x))
+        {
             continue;
         }
         let exits = f
