@@ -43,6 +43,16 @@ fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
     .flatten()
 }
 
+/// A file's facts as bytes, for the cache and for holding them between the passes.
+pub fn encode_facts(facts: &FileFacts) -> Option<Vec<u8>> {
+    bincode::serde::encode_to_vec(facts, config()).ok()
+}
+
+/// The facts [`encode_facts`] wrote; `None` for damaged bytes, whatever they hold.
+pub fn decode_facts(bytes: &[u8]) -> Option<FileFacts> {
+    decode(bytes)
+}
+
 /// A content key: the build, the language and the bytes.
 pub fn facts_key(lang: Lang, bytes: &[u8]) -> String {
     let mut h = blake3::Hasher::new();
@@ -121,13 +131,12 @@ impl Cache {
 
     pub fn load_facts(&self, key: &str) -> Option<FileFacts> {
         let bytes = std::fs::read(self.facts_path(key)).ok()?;
-        decode(&bytes)
+        decode_facts(&bytes)
     }
 
-    pub fn store_facts(&self, key: &str, facts: &FileFacts) {
-        if let Ok(bytes) = bincode::serde::encode_to_vec(facts, config()) {
-            write_atomic(&self.facts_path(key), &bytes);
-        }
+    /// Stores facts encoded by [`encode_facts`]; false when the entry could not be written.
+    pub fn store_facts(&self, key: &str, bytes: &[u8]) -> bool {
+        write_atomic(&self.facts_path(key), bytes)
     }
 
     fn run_path(&self, key: &str) -> PathBuf {
@@ -149,24 +158,24 @@ impl Cache {
             }
         }
         if let Ok(bytes) = bincode::serde::encode_to_vec(run, config()) {
-            write_atomic(&self.run_path(key), &bytes);
+            let _ = write_atomic(&self.run_path(key), &bytes);
         }
     }
 }
 
 /// A cache entry is written whole or not at all (temp file, then rename); errors only
 /// mean the next run does the work again.
-fn write_atomic(path: &Path, bytes: &[u8]) {
-    let Some(dir) = path.parent() else { return };
+fn write_atomic(path: &Path, bytes: &[u8]) -> bool {
+    let Some(dir) = path.parent() else {
+        return false;
+    };
     if std::fs::create_dir_all(dir).is_err() {
-        return;
+        return false;
     }
     let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) else {
-        return;
+        return false;
     };
-    if tmp.write_all(bytes).is_ok() {
-        let _ = tmp.persist(path);
-    }
+    tmp.write_all(bytes).is_ok() && tmp.persist(path).is_ok()
 }
 
 /// The key of a whole run: the build, the configuration, and every file with its content.

@@ -13,9 +13,10 @@ use rayon::prelude::*;
 use crate::cache::{self, Cache, CachedFinding, CachedRelated, CachedRun, CachedScanned};
 use crate::config::Config;
 use crate::facts::{self, fnv1a, FileFacts, Limits, Span};
-use crate::index::ProjectIndex;
+use crate::index::{self, FileScan, LocalFacts, ProjectIndex};
 use crate::lang::Lang;
 use crate::rules::{self, Ctx, Finding, Severity};
+use crate::store::{FactStore, Stored};
 use crate::suppress;
 use crate::walk::{self, Candidate, WalkOptions};
 
@@ -75,6 +76,8 @@ enum Outcome {
     Facts(Box<FileFacts>, String),
     /// Facts are in the cache under this key.
     Cached(String),
+    /// Facts handed to the store, with the content key.
+    Prepared(Box<Prepared>, String),
     Skipped(String),
     Internal(String),
 }
@@ -188,13 +191,47 @@ fn read_and_extract(
     }
     let path = c.path.to_string_lossy();
     match facts_of_bytes(c.lang, &bytes, limits, &path) {
-        Outcome::Facts(f, _) => {
-            if let Some(k) = cache {
-                k.store_facts(&key, &f);
-            }
-            Outcome::Facts(f, key)
-        }
+        Outcome::Facts(f, _) => Outcome::Facts(f, key),
         other => other,
+    }
+}
+
+/// A file after the first pass: what the index needs of it in memory, and where the rest
+/// of its facts wait for the later passes.
+struct Prepared {
+    path: String,
+    skeleton: FileFacts,
+    local: LocalFacts,
+    stored: Option<Stored>,
+    lines: u32,
+    parse_errors: bool,
+}
+
+fn prepare(path: String, f: &FileFacts, stored: Option<Stored>) -> Prepared {
+    Prepared {
+        local: index::local_facts(&path, f),
+        skeleton: f.skeleton(),
+        path,
+        stored,
+        lines: f.lines,
+        parse_errors: !f.error_spans.is_empty(),
+    }
+}
+
+/// A prepared file's facts, back from the store; extracted again if the store lost them.
+fn facts_back(
+    c: &Candidate,
+    p: &Prepared,
+    store: &FactStore,
+    opts: &RunOptions,
+    limits: &Limits,
+) -> Option<FileFacts> {
+    if let Some(f) = p.stored.as_ref().and_then(|s| store.get(s)) {
+        return Some(f);
+    }
+    match read_and_extract(c, opts.config, limits, None) {
+        Outcome::Facts(f, _) => Some(*f),
+        _ => None,
     }
 }
 
@@ -319,13 +356,21 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
         ));
     }
 
-    // Pass 1: read, parse, extract (in parallel); trees are dropped inside.
+    // Pass 1: read, parse, extract (in parallel); trees are dropped inside. Each file's
+    // facts go to the store at once: memory holds only what the index needs of them.
+    let store = FactStore::new(opts.cache);
     let outcomes: Vec<(Candidate, Outcome)> = walked
         .files
         .into_par_iter()
         .map(|c| {
             let t = Instant::now();
-            let o = read_and_extract(&c, opts.config, &limits, opts.cache);
+            let o = match read_and_extract(&c, opts.config, &limits, opts.cache) {
+                Outcome::Facts(f, key) => {
+                    let p = prepare(display_path(&c.path, &cwd), &f, store.put(&key, &f));
+                    Outcome::Prepared(Box::new(p), key)
+                }
+                other => other,
+            };
             if t.elapsed() > Duration::from_millis(150)
                 && std::env::var_os("N1LINT_TIMINGS").is_some()
             {
@@ -352,13 +397,15 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
         let mut path = display_path(&c.path, &cwd);
         // Files read for context only: a run on named files is not the run of their project.
         if i >= reported_files {
-            if matches!(o, Outcome::Facts(..) | Outcome::Cached(_)) {
+            if matches!(o, Outcome::Prepared(..) | Outcome::Cached(_)) {
                 analysis.context_files += 1;
             }
             path.insert_str(0, "context:");
         }
         match o {
-            Outcome::Facts(_, k) | Outcome::Cached(k) => keys.push((path, k.clone())),
+            Outcome::Facts(_, k) | Outcome::Prepared(_, k) | Outcome::Cached(k) => {
+                keys.push((path, k.clone()))
+            }
             Outcome::Skipped(why) => keys.push((path, format!("skipped: {why}"))),
             Outcome::Internal(_) => keys.push((path, "internal".into())),
         }
@@ -381,40 +428,49 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
     let outcomes: Vec<(Candidate, Outcome)> = outcomes
         .into_par_iter()
         .map(|(c, o)| match o {
-            Outcome::Cached(key) => match opts.cache.and_then(|k| k.load_facts(&key)) {
-                Some(f) => (c, Outcome::Facts(Box::new(f), key)),
-                None => {
-                    let o = read_and_extract(&c, opts.config, &limits, None);
-                    (c, o)
+            Outcome::Cached(key) => {
+                let path = display_path(&c.path, &cwd);
+                match opts.cache.and_then(|k| k.load_facts(&key)) {
+                    Some(f) => {
+                        let p = prepare(path, &f, Some(Stored::Cache(key.clone())));
+                        (c, Outcome::Prepared(Box::new(p), key))
+                    }
+                    None => match read_and_extract(&c, opts.config, &limits, None) {
+                        Outcome::Facts(f, key) => {
+                            let p = prepare(path, &f, store.put(&key, &f));
+                            (c, Outcome::Prepared(Box::new(p), key))
+                        }
+                        other => (c, other),
+                    },
                 }
-            },
+            }
             other => (c, other),
         })
         .collect();
 
-    let mut files: Vec<(String, FileFacts)> = Vec::with_capacity(outcomes.len());
+    let mut files: Vec<(Candidate, Prepared)> = Vec::with_capacity(outcomes.len());
     let mut report: Vec<bool> = Vec::with_capacity(outcomes.len());
     for (i, (c, o)) in outcomes.into_iter().enumerate() {
         let path = display_path(&c.path, &cwd);
         if i >= reported_files {
-            if let Outcome::Facts(f, _) = o {
-                files.push((path, *f));
+            if let Outcome::Prepared(p, _) = o {
+                files.push((c, *p));
                 report.push(false);
             }
             continue;
         }
         match o {
-            Outcome::Facts(f, _) => {
+            Outcome::Prepared(p, _) => {
                 analysis.scanned.push(Scanned {
                     path: path.clone(),
                     lang: c.lang,
-                    lines: f.lines,
-                    parse_errors: !f.error_spans.is_empty(),
+                    lines: p.lines,
+                    parse_errors: p.parse_errors,
                 });
-                files.push((path, *f));
+                files.push((c, *p));
                 report.push(true);
             }
-            Outcome::Cached(_) => analysis
+            Outcome::Facts(..) | Outcome::Cached(_) => analysis
                 .skipped
                 .push((path, "cache entry unreadable".into())),
             Outcome::Skipped(why) => analysis.skipped.push((path, why)),
@@ -426,37 +482,53 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
             }
         }
     }
-    if timings {
-        let count = |g: fn(&FileFacts) -> usize| files.iter().map(|(_, f)| g(f)).sum::<usize>();
-        eprintln!(
-            "timing: facts: calls {} assigns {} members {} awaits {} loops {} functions {} strings {} exits {}",
-            count(|f| f.calls.len()),
-            count(|f| f.assigns.len()),
-            count(|f| f.members.len()),
-            count(|f| f.awaits.len()),
-            count(|f| f.loops.len()),
-            count(|f| f.functions.len()),
-            count(|f| f.strings.len()),
-            count(|f| f.exits.len()),
-        );
+    // Pass 2: the project index. Global tables from the skeletons, then each file's scan
+    // (its facts back from the store, in parallel), then the links between files.
+    let mut locals = Vec::with_capacity(files.len());
+    for (_, p) in &mut files {
+        locals.push(std::mem::take(&mut p.local));
     }
-    // Pass 2: the project index.
-    let refs: Vec<(&str, &FileFacts)> = files.iter().map(|(p, f)| (p.as_str(), f)).collect();
-    let index = ProjectIndex::build(&refs, opts.config);
+    let skeletons: Vec<(&str, &FileFacts)> = files
+        .iter()
+        .map(|(_, p)| (p.path.as_str(), &p.skeleton))
+        .collect();
+    let mut index = ProjectIndex::new(&skeletons, locals, opts.config);
+    let scans: Vec<FileScan> = files
+        .par_iter()
+        .enumerate()
+        .map(|(i, (c, p))| {
+            let Some(f) = facts_back(c, p, &store, opts, &limits) else {
+                return FileScan::default();
+            };
+            let mut view = skeletons.clone();
+            view[i].1 = &f;
+            catch_unwind(AssertUnwindSafe(|| index.scan(&view, i as u32))).unwrap_or_default()
+        })
+        .collect();
+    index.link(&skeletons, scans);
     analysis.handlers = index.request.counts.clone();
     analysis.reached = index.request.reached.len();
     if timings {
         eprintln!("timing: index {:.2} s", start.elapsed().as_secs_f64());
     }
 
-    // Pass 3: rules per file (in parallel).
+    // Pass 3: rules per file (in parallel), each file's facts back from the store.
     let per_file: Vec<(Vec<Reported>, Vec<String>)> = files
         .par_iter()
         .enumerate()
         .filter(|(i, _)| report[*i])
-        .map(|(i, (path, f))| {
+        .map(|(i, (c, p))| {
+            let path = p.path.as_str();
+            let Some(f) = facts_back(c, p, &store, opts, &limits) else {
+                return (
+                    Vec::new(),
+                    vec![format!("{path}: its facts could not be read back")],
+                );
+            };
+            let mut view = skeletons.clone();
+            view[i].1 = &f;
             catch_unwind(AssertUnwindSafe(|| {
-                check_file(path, f, &index, opts.config, &refs, i as u32)
+                check_file(path, &f, &index, opts.config, &view, i as u32)
             }))
             .unwrap_or_else(|p| {
                 let why = format!("{path}: panicked while reporting: {}", panic_text(&p));
@@ -766,7 +838,9 @@ pub fn analyse_source(lang: Lang, bytes: &[u8]) -> SourceOutcome {
     let facts = match facts_of_bytes(lang, bytes, &Limits::default(), &path) {
         Outcome::Facts(f, _) => f,
         Outcome::Skipped(why) => return SourceOutcome::Skipped(why),
-        Outcome::Cached(_) => return SourceOutcome::Skipped("cached".into()),
+        Outcome::Cached(_) | Outcome::Prepared(..) => {
+            return SourceOutcome::Skipped("cached".into())
+        }
         Outcome::Internal(why) => {
             return SourceOutcome::Analysed {
                 findings: Vec::new(),

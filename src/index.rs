@@ -75,6 +75,7 @@ pub struct FileScan {
     helpers: Vec<((u32, Idx), Helper)>,
     lazy: Vec<(u32, Idx)>,
     edges: Vec<Edge>,
+    idle_async: Vec<(u32, Idx)>,
 }
 
 #[derive(Debug, Default)]
@@ -90,6 +91,8 @@ pub struct ProjectIndex {
     pub helpers: HashMap<(u32, Idx), Helper>,
     /// Functions that build a query and hand it back unevaluated.
     lazy_helpers: HashSet<(u32, Idx)>,
+    /// `async` functions that await nothing: awaiting one overlaps nothing.
+    pub idle_async: HashSet<(u32, Idx)>,
     by_path: HashMap<String, u32>,
     /// file stem (`repo`, `helpers`) → file indexes.
     by_stem: HashMap<String, Vec<u32>>,
@@ -398,6 +401,18 @@ impl ProjectIndex {
         let mut lazy: Vec<_> = lazy.into_iter().collect();
         lazy.sort();
         out.lazy = lazy;
+        for (fx, fun) in f.functions.iter().enumerate() {
+            let fx = fx as Idx;
+            if fun.is_async
+                && !f.awaits.iter().any(|a| a.func == Some(fx))
+                && !f
+                    .calls
+                    .iter()
+                    .any(|x| x.func == Some(fx) && (x.awaited || x.root() == "await"))
+            {
+                out.idle_async.push((file, fx));
+            }
+        }
         out
     }
 
@@ -463,6 +478,7 @@ impl ProjectIndex {
         for s in &scans {
             self.helpers.extend(s.helpers.iter().cloned());
             self.lazy_helpers.extend(s.lazy.iter().copied());
+            self.idle_async.extend(s.idle_async.iter().copied());
         }
         for depth in 2..=4u8 {
             let mut new = Vec::new();

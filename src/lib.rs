@@ -33,6 +33,7 @@ pub mod lang;
 pub mod project;
 pub mod report;
 pub mod rules;
+pub mod store;
 pub mod suppress;
 pub mod walk;
 

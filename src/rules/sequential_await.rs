@@ -572,18 +572,7 @@ fn does_no_io(ctx: &Ctx, c: &Call) -> bool {
     let Some((fi, fx)) = ctx.index.resolve(ctx.files, ctx.file, c) else {
         return false;
     };
-    let Some((_, ff)) = ctx.files.get(fi as usize) else {
-        return false;
-    };
-    let Some(fun) = ff.functions.get(fx as usize) else {
-        return false;
-    };
-    fun.is_async
-        && !ff.awaits.iter().any(|a| a.func == Some(fx))
-        && !ff
-            .calls
-            .iter()
-            .any(|x| x.func == Some(fx) && (x.awaited || x.root() == "await"))
+    ctx.index.idle_async.contains(&(fi, fx))
 }
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
