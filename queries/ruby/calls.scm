@@ -11,3 +11,14 @@
 (if condition: (_) @_cond (#match? @_cond "debug\\?")) @debug_guard
 (if_modifier condition: (_) @_cond (#match? @_cond "debug\\?")) @debug_guard
 (unless_modifier condition: (_) @_cond (#match? @_cond "debug\\?")) @debug_guard
+; Exception handlers: code that runs only when something failed.
+(rescue) @rescue
+; Branches: code that runs only when a condition holds.
+(if consequence: (_) @branch)
+(unless consequence: (_) @branch)
+(elsif) @branch
+(else) @branch
+(if_modifier) @branch
+(unless_modifier) @branch
+(conditional) @branch
+(when) @branch

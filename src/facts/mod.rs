@@ -350,6 +350,14 @@ pub struct FileFacts {
     /// The text of each exit (short), parallel to `exits`.
     #[serde(default)]
     pub exit_texts: Vec<String>,
+    /// Byte ranges of exception handlers (`except`, `catch`, `rescue`): code there runs only
+    /// when something failed.
+    #[serde(default)]
+    pub rescues: Vec<(u32, u32)>,
+    /// Byte ranges of the branches of `if`/`else`/`unless`/`case` and conditional
+    /// expressions: code there runs only when a condition holds.
+    #[serde(default)]
+    pub branches: Vec<(u32, u32)>,
     /// Byte ranges of ERROR and MISSING nodes: nothing is reported from inside them.
     pub error_spans: Vec<(u32, u32)>,
     pub lines: u32,
