@@ -39,6 +39,14 @@ pub struct ProjectIndex {
     pub relation_names: HashMap<String, bool>,
     /// (file index, function index) → the database work it does.
     pub helpers: HashMap<(u32, Idx), Helper>,
+    /// (file index, function index) of a helper → a bit per parameter whose value reaches
+    /// the helper's database work (its arguments or receiver), directly or through the
+    /// helpers it calls. Parameter 63 stands for every later one.
+    pub param_use: HashMap<(u32, Idx), u64>,
+    /// Helpers whose database work all sits in a branch (`if`/`else`/conditional
+    /// expression) of their own body, directly or through the helpers they call: a call
+    /// may well run no query.
+    pub conditional: HashSet<(u32, Idx)>,
     /// Functions that build a query and hand it back unevaluated.
     lazy_helpers: HashSet<(u32, Idx)>,
     by_path: HashMap<String, u32>,
@@ -113,6 +121,7 @@ impl ProjectIndex {
         ix.find_models(files);
         ix.find_relations(files);
         ix.find_helpers(files);
+        ix.find_param_use(files);
         ix.request = crate::handlers::RequestPath::build(files, &ix);
         ix.requests_patched = files.iter().any(|(_, f)| {
             f.lang == Lang::Python
@@ -475,7 +484,12 @@ impl ProjectIndex {
                         d.contains("cache.") || d.starts_with("cache") || d.contains("memo")
                     }
                 });
-                if cached {
+                // A query in an exception handler is a fallback, not the helper's work.
+                if cached
+                    || f.rescues
+                        .iter()
+                        .any(|&(s, e)| s <= call.span.start && call.span.end <= e)
+                {
                     continue;
                 }
                 if !runs_here(f, &op, call) {
@@ -632,6 +646,7 @@ pub fn set_query(call: &Call) -> bool {
         .any(|t| {
             t.contains("__in=")
                 || t.contains("In(")
+                || t.contains(".In)(")
                 || t.contains("{ in:")
                 || t.contains("{in:")
                 || t.contains("$in")
@@ -742,4 +757,292 @@ fn evaluated(f: &FileFacts, call: &Call) -> bool {
         .loops
         .iter()
         .any(|l| l.iter_span.is_some_and(|s| s.contains(&call.span)))
+}
+
+/// Does `text` mention `name` as a whole identifier (`order` in `order.id`, not in
+/// `orders` or `reorder`)?
+pub fn mentions(text: &str, name: &str) -> bool {
+    if name.is_empty() {
+        return false;
+    }
+    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$' || c == '@';
+    let mut from = 0;
+    while let Some(pos) = text[from..].find(name) {
+        let s = from + pos;
+        let e = s + name.len();
+        let before_ok = text[..s].chars().next_back().is_none_or(|c| !ident(c));
+        let after_ok = text[e..].chars().next().is_none_or(|c| !ident(c));
+        if before_ok && after_ok {
+            return true;
+        }
+        from = e;
+    }
+    false
+}
+
+/// The texts a call is made of: its receiver and method names, and every argument of every
+/// call in its chain. The second value says some argument was cut short (its tail unknown).
+pub fn call_texts(call: &Call) -> (Vec<&str>, bool) {
+    let mut out: Vec<&str> = Vec::new();
+    let mut cut = false;
+    for seg in &call.path {
+        out.push(&seg.name);
+        for a in &seg.args {
+            cut |= a.len() >= 230;
+            out.push(a);
+        }
+    }
+    for a in &call.args {
+        cut |= a.text.len() >= 230;
+        out.push(&a.text);
+    }
+    (out, cut)
+}
+
+/// Names that carry `seeds` inside `scope` before `before`: the seeds, and the targets of
+/// assignments in the scope whose value mentions one of them (a few rounds).
+pub fn carried_names(f: &FileFacts, seeds: &[String], scope: Span, before: u32) -> Vec<String> {
+    let mut names: Vec<String> = seeds.iter().filter(|s| !s.is_empty()).cloned().collect();
+    for _ in 0..3 {
+        let mut grew = false;
+        for a in &f.assigns {
+            if !scope.contains(&a.span) || a.span.end > before {
+                continue;
+            }
+            let value = if a.value_text.is_empty() {
+                a.value_call
+                    .map(|ci| f.calls[ci as usize].dotted())
+                    .unwrap_or_default()
+            } else {
+                a.value_text.clone()
+            };
+            if names.iter().any(|n| mentions(&value, n)) {
+                for t in &a.targets {
+                    let t = t.trim_start_matches("self.").trim_start_matches("this.");
+                    if !t.is_empty() && !names.iter().any(|n| n == t) {
+                        names.push(t.to_string());
+                        grew = true;
+                    }
+                }
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    names
+}
+
+/// Does a call to `target` pass a value mentioning one of `names` into a parameter that
+/// reaches the target's database work? Unknown targets and cut-short arguments count as yes.
+pub fn passes_to_query(
+    ix: &ProjectIndex,
+    files: &[(&str, &FileFacts)],
+    target: (u32, Idx),
+    call: &Call,
+    names: &[String],
+) -> bool {
+    let Some(mask) = ix.param_use.get(&target).copied() else {
+        return true;
+    };
+    let callee = &files[target.0 as usize].1.functions[target.1 as usize];
+    bits_of_args(
+        callee,
+        call,
+        |text| names.iter().any(|n| mentions(text, n)),
+        mask,
+    )
+}
+
+/// Walk the arguments of `call` against the parameters of `callee`: is some argument that
+/// `hit` accepts passed to a parameter whose bit is set in `mask`?
+fn bits_of_args(
+    callee: &crate::facts::Function,
+    call: &Call,
+    hit: impl Fn(&str) -> bool,
+    mask: u64,
+) -> bool {
+    let offset = usize::from(
+        callee
+            .params
+            .first()
+            .is_some_and(|p| p == "self" || p == "cls"),
+    );
+    let mut pos = 0usize;
+    for a in &call.args {
+        let idx = match &a.keyword {
+            Some(k) => callee.params.iter().position(|p| p == k),
+            None => {
+                let i = pos + offset;
+                pos += 1;
+                // `*args` / `...rest` and positions past the named ones.
+                Some(i.min(callee.params.len().saturating_sub(1)))
+            }
+        };
+        let bit = match idx {
+            Some(i) => 1u64 << i.min(63),
+            // An unknown keyword goes to `**kwargs`: count it.
+            None => u64::MAX,
+        };
+        if mask & bit != 0 && (hit(&a.text) || a.text.len() >= 230) {
+            return true;
+        }
+    }
+    false
+}
+
+/// A call inside a helper: (the helper, the call, the project function it runs, if any; none
+/// for a query written in the helper).
+type HelperCall<'a> = ((u32, Idx), &'a Call, Option<(u32, Idx)>);
+
+impl ProjectIndex {
+    /// For each helper, which of its parameters reach its database work.
+    fn find_param_use(&mut self, files: &[(&str, &FileFacts)]) {
+        if self.helpers.is_empty() {
+            return;
+        }
+        // Every call inside a helper: (helper, call, resolved project function).
+        let mut calls: Vec<HelperCall> = Vec::new();
+        for (fi, (_, f)) in files.iter().enumerate() {
+            for call in &f.calls {
+                let Some(func) = innermost_named(f, call) else {
+                    continue;
+                };
+                let key = (fi as u32, func);
+                if !self.helpers.contains_key(&key) {
+                    continue;
+                }
+                let target = if let Some(op) = self.db_op(f, call) {
+                    if !runs_here(f, &op, call)
+                        || f.rescues
+                            .iter()
+                            .any(|&(s, e)| s <= call.span.start && call.span.end <= e)
+                    {
+                        continue;
+                    }
+                    None
+                } else {
+                    match self.resolve(files, fi as u32, call) {
+                        Some(t) if self.helpers.contains_key(&t) && t != key => Some(t),
+                        _ => {
+                            // `lazy_helper(x).first`: the head of the chain.
+                            if call.path.len() >= 2 && call.path[0].called {
+                                let mut head = call.clone();
+                                head.path.truncate(1);
+                                match self.resolve(files, fi as u32, &head) {
+                                    Some(t) if self.lazy_helpers.contains(&t) => Some(t),
+                                    _ => continue,
+                                }
+                            } else {
+                                continue;
+                            }
+                        }
+                    }
+                };
+                calls.push((key, call, target));
+            }
+        }
+        // The names carrying each parameter, per helper.
+        let mut carried: HashMap<(u32, Idx), Vec<Vec<String>>> = HashMap::new();
+        for &(key, _, _) in &calls {
+            carried.entry(key).or_insert_with(|| {
+                let f = files[key.0 as usize].1;
+                let fun = &f.functions[key.1 as usize];
+                fun.params
+                    .iter()
+                    .map(|p| {
+                        if p == "self" || p == "cls" || p == "this" {
+                            Vec::new()
+                        } else {
+                            carried_names(f, std::slice::from_ref(p), fun.body, u32::MAX)
+                        }
+                    })
+                    .collect()
+            });
+        }
+        let mut masks: HashMap<(u32, Idx), u64> = HashMap::new();
+        for _round in 0..5 {
+            let mut changed = false;
+            for &(key, call, target) in &calls {
+                let Some(params) = carried.get(&key) else {
+                    continue;
+                };
+                let mut m = 0u64;
+                for (i, names) in params.iter().enumerate() {
+                    let hit = |text: &str| names.iter().any(|n| mentions(text, n));
+                    let reaches = match target {
+                        None => {
+                            let (texts, cut) = call_texts(call);
+                            // A query written in the helper: the parameter is in it, or in
+                            // the SQL text assigned before it.
+                            cut && !names.is_empty() || texts.iter().any(|t| hit(t))
+                        }
+                        Some(t) => {
+                            let callee = &files[t.0 as usize].1.functions[t.1 as usize];
+                            let tmask = if self.lazy_helpers.contains(&t)
+                                && !self.helpers.contains_key(&t)
+                            {
+                                u64::MAX
+                            } else {
+                                masks.get(&t).copied().unwrap_or(0)
+                            };
+                            let (texts, _) = call_texts(call);
+                            bits_of_args(callee, call, hit, tmask)
+                                // `x.helper()` / a chain on a lazy builder: the receiver.
+                                || (call.path.len() >= 2 && hit(call.root()))
+                                || (self.lazy_helpers.contains(&t)
+                                    && texts.iter().any(|t| hit(t)))
+                        }
+                    };
+                    if reaches {
+                        m |= 1u64 << i.min(63);
+                    }
+                }
+                let e = masks.entry(key).or_insert(0);
+                if *e | m != *e {
+                    *e |= m;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        for k in self.helpers.keys() {
+            masks.entry(*k).or_insert(0);
+        }
+        self.param_use = masks;
+        // Helpers with database work outside any branch of their body.
+        let mut sure: HashSet<(u32, Idx)> = HashSet::new();
+        for _round in 0..5 {
+            let mut changed = false;
+            for &(key, call, target) in &calls {
+                // A lazy builder's chain (`scope(x).sum`) is evaluated right here.
+                let pending =
+                    target.is_some_and(|t| self.helpers.contains_key(&t) && !sure.contains(&t));
+                if sure.contains(&key) || pending {
+                    continue;
+                }
+                let f = files[key.0 as usize].1;
+                let body = f.functions[key.1 as usize].body;
+                let branched = f
+                    .branches
+                    .iter()
+                    .any(|&(s, e)| body.start <= s && s <= call.span.start && call.span.end <= e);
+                if !branched {
+                    sure.insert(key);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        self.conditional = self
+            .helpers
+            .keys()
+            .filter(|k| !sure.contains(k))
+            .copied()
+            .collect();
+    }
 }
