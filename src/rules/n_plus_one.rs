@@ -267,7 +267,11 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
     // To-many relations with a query method: `order.items.count()`, `post.comments.count`.
     for call in &f.calls {
         let Some(li) = call.in_loop else { continue };
-        if call.path.len() < 3 || !db_loop::loop_counts(f, li) || call.path[1].called {
+        if call.path.len() < 3
+            || !db_loop::loop_counts(f, li)
+            || call.path[1].called
+            || db_loop::in_rescue(f, li, &call.span)
+        {
             continue;
         }
         let var = call.root();
@@ -276,6 +280,9 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             continue;
         };
         let l = &f.loops[bl as usize];
+        if !db_loop::many_items(ctx, bl) {
+            continue;
+        }
         let iterated = iterated_query(ctx, l);
         let relation: Option<Relation> = match &iterated {
             Some((_, model)) => ctx
@@ -333,7 +340,7 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         }
         last_start = m.span.start;
         let Some(li) = m.in_loop else { continue };
-        if m.path.len() < 2 || !db_loop::loop_counts(f, li) {
+        if m.path.len() < 2 || !db_loop::loop_counts(f, li) || db_loop::in_rescue(f, li, &m.span) {
             continue;
         }
         let var = &m.path[0];

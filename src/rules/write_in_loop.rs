@@ -67,7 +67,11 @@ fn instance_writes(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
     let f = ctx.facts;
     for call in &f.calls {
         let Some(li) = call.in_loop else { continue };
-        if call.path.len() != 2 || !db_loop::loop_counts(f, li) || seen.contains(&call.span.start) {
+        if call.path.len() != 2
+            || !db_loop::loop_counts(f, li)
+            || seen.contains(&call.span.start)
+            || db_loop::in_rescue(f, li, &call.span)
+        {
             continue;
         }
         let m = call.method();
