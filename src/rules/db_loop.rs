@@ -185,7 +185,16 @@ pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
             if !(uses_item(f, li, call) || commit && writes_item(ctx, li, call)) {
                 continue;
             }
-            if !op.bulk || op.write {
+            // SQLAlchemy's `session.delete(obj)` only stages the row: the flush sends the
+            // deletes together, unless the loop itself flushes or queries.
+            if op.api.framework == "sqlalchemy"
+                && call.method() == "delete"
+                && !loop_talks_to_db(ctx, li, call)
+            {
+                continue;
+            }
+            // A bulk form in a loop is one set statement per group or chunk.
+            if !op.bulk {
                 found.push(InLoop {
                     call,
                     loop_idx: li,
@@ -270,6 +279,52 @@ pub fn item_names(f: &FileFacts, li: Idx, before: u32) -> Vec<String> {
         cur = l.parent;
     }
     crate::index::carried_names(f, &seeds, scope, before)
+}
+
+/// Does any other call in the loop's body run database work (a query, a flush, a commit)?
+fn loop_talks_to_db(ctx: &Ctx, li: Idx, except: &Call) -> bool {
+    let f = ctx.facts;
+    let body = f.loops[li as usize].body;
+    f.calls.iter().any(|c| {
+        body.contains(&c.span)
+            && c.span != except.span
+            && c.method() != "delete"
+            && ctx.index.db_op(f, c).is_some()
+    })
+}
+
+/// Is `text` a query filtered only by equality on literal strings (`where(controller:
+/// "boards", action: "edit")`)? In a migration such a query picks a few named rows.
+pub fn literal_filter(text: &str) -> bool {
+    let Some(pos) = text.find("where(").or_else(|| text.find("filter(")) else {
+        return false;
+    };
+    let rest = &text[pos..];
+    let open = rest.find('(').unwrap_or(0);
+    let Some(close) = rest.find(')') else {
+        return false;
+    };
+    let inner = &rest[open + 1..close];
+    !inner.trim().is_empty()
+        && inner.split(',').all(|part| {
+            let part = part.trim();
+            let Some((key, value)) = part
+                .split_once("=>")
+                .or_else(|| part.split_once(": "))
+                .or_else(|| part.split_once('='))
+            else {
+                return false;
+            };
+            let key = key.trim().trim_start_matches(':');
+            let value = value.trim();
+            // Equality only (not `name__contains`), on a non-empty string.
+            !key.is_empty()
+                && !key.contains("__")
+                && key.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && value.len() > 2
+                && (value.starts_with('"') && value.ends_with('"')
+                    || value.starts_with('\'') && value.ends_with('\''))
+        })
 }
 
 /// Does another call in the loop write, or hand the same session, something made from the
