@@ -47,6 +47,9 @@ pub struct ProjectIndex {
     /// expression) of their own body, directly or through the helpers they call: a call
     /// may well run no query.
     pub conditional: HashSet<(u32, Idx)>,
+    /// Names of project methods that add an eager load to a query (a custom QuerySet or
+    /// scope method whose body calls `select_related`, `prefetch_related`, `includes`, ...).
+    pub eager_methods: HashSet<String>,
     /// Functions that build a query and hand it back unevaluated.
     lazy_helpers: HashSet<(u32, Idx)>,
     by_path: HashMap<String, u32>,
@@ -122,6 +125,7 @@ impl ProjectIndex {
         ix.find_relations(files);
         ix.find_helpers(files);
         ix.find_param_use(files);
+        ix.eager_methods = eager_methods(files);
         ix.request = crate::handlers::RequestPath::build(files, &ix);
         ix.requests_patched = files.iter().any(|(_, f)| {
             f.lang == Lang::Python
@@ -1045,4 +1049,49 @@ impl ProjectIndex {
             .copied()
             .collect();
     }
+}
+
+/// Methods of project classes that call an eager-loading query method in their body.
+fn eager_methods(files: &[(&str, &FileFacts)]) -> HashSet<String> {
+    const EAGER: &[&str] = &[
+        "select_related",
+        "prefetch_related",
+        "includes",
+        "preload",
+        "eager_load",
+    ];
+    let mut out = HashSet::new();
+    for (_, f) in files {
+        for call in &f.calls {
+            if !call.path.iter().any(|s| EAGER.contains(&s.name.as_str())) {
+                continue;
+            }
+            let Some(func) = innermost_named(f, call) else {
+                continue;
+            };
+            let fun = &f.functions[func as usize];
+            // Not the framework's own names, which a manager may override for other reasons.
+            let builtin = [
+                "all",
+                "filter",
+                "exclude",
+                "get",
+                "first",
+                "last",
+                "order_by",
+                "where",
+                "find",
+                "get_queryset",
+                "queryset",
+                "scope",
+            ];
+            if fun.class.is_some()
+                && !EAGER.contains(&fun.name.as_str())
+                && !builtin.contains(&fun.name.as_str())
+            {
+                out.insert(fun.name.clone());
+            }
+        }
+    }
+    out
 }

@@ -25,3 +25,7 @@
 (else_clause) @branch
 (ternary_expression) @branch
 (switch_case) @branch
+; Fallbacks: `a ?? b`, and `a || b` in a declaration or return: `b` runs only when `a` gave nothing.
+(binary_expression operator: "??" right: (_) @rescue)
+(variable_declarator value: (binary_expression operator: "||" right: (_) @rescue))
+(return_statement (binary_expression operator: "||" right: (_) @rescue))

@@ -23,3 +23,6 @@
 (elif_clause) @branch
 (else_clause) @branch
 (conditional_expression) @branch
+; Fallbacks: in `x = a or b` / `return a or b`, `b` runs only when `a` gave nothing.
+(assignment right: (boolean_operator operator: "or" right: (_) @rescue))
+(return_statement (boolean_operator operator: "or" right: (_) @rescue))

@@ -22,3 +22,6 @@
 (unless_modifier) @branch
 (conditional) @branch
 (when) @branch
+; Fallbacks and memos: `x = a || b` and `x ||= b`: `b` runs only when there is nothing yet.
+(assignment right: (binary operator: "||" right: (_) @rescue))
+(operator_assignment operator: "||=" right: (_) @rescue)

@@ -350,8 +350,9 @@ pub struct FileFacts {
     /// The text of each exit (short), parallel to `exits`.
     #[serde(default)]
     pub exit_texts: Vec<String>,
-    /// Byte ranges of exception handlers (`except`, `catch`, `rescue`): code there runs only
-    /// when something failed.
+    /// Byte ranges of exception handlers (`except`, `catch`, `rescue`) and fallbacks (the
+    /// right side of `a ?? b`, `a || b`, `a or b`): code there runs only when something
+    /// failed or gave nothing.
     #[serde(default)]
     pub rescues: Vec<(u32, u32)>,
     /// Byte ranges of the branches of `if`/`else`/`unless`/`case` and conditional

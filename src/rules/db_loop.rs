@@ -193,6 +193,14 @@ pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
             {
                 continue;
             }
+            // `session.merge(row)` of a row the same function loaded finds it in the
+            // session's identity map: no SELECT.
+            if op.api.framework == "sqlalchemy"
+                && call.method() == "merge"
+                && merges_loaded_row(ctx, li, call)
+            {
+                continue;
+            }
             // A bulk form in a loop is one set statement per group or chunk.
             if !op.bulk {
                 found.push(InLoop {
@@ -279,6 +287,37 @@ pub fn item_names(f: &FileFacts, li: Idx, before: u32) -> Vec<String> {
         cur = l.parent;
     }
     crate::index::carried_names(f, &seeds, scope, before)
+}
+
+/// Is the merged object the loop's variable, over rows a query in the same function
+/// returned?
+fn merges_loaded_row(ctx: &Ctx, li: Idx, call: &Call) -> bool {
+    let f = ctx.facts;
+    let l = &f.loops[li as usize];
+    let Some(arg) = call.args.first() else {
+        return false;
+    };
+    if !l.vars.contains(&arg.text) {
+        return false;
+    }
+    let Some(iter) = l.iter.as_deref() else {
+        return false;
+    };
+    let name = iter.trim();
+    f.calls.iter().any(|c| {
+        l.iter_span.is_some_and(|s| s.contains(&c.span)) && ctx.index.db_op(f, c).is_some()
+    }) || f
+        .assigns
+        .iter()
+        .filter(|a| {
+            a.func == l.func && a.span.end <= l.span.start && a.targets.iter().any(|t| t == name)
+        })
+        .max_by_key(|a| a.span.start)
+        .is_some_and(|a| {
+            f.calls
+                .iter()
+                .any(|c| a.span.contains(&c.span) && ctx.index.db_op(f, c).is_some())
+        })
 }
 
 /// Does any other call in the loop's body run database work (a query, a flush, a commit)?

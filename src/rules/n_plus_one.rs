@@ -207,7 +207,8 @@ fn iterated_query(ctx: &Ctx, l: &Loop) -> Option<(String, String)> {
 /// Does a call in the loop's iterable, or in the assignments it comes from, eager-load
 /// `rel` (`prefetch_related(Prefetch("rel", ...))` written over several lines, past the
 /// text kept of the expression)?
-fn eager_in_chain(f: &FileFacts, l: &Loop, rel: &str) -> bool {
+fn eager_in_chain(ctx: &Ctx, l: &Loop, rel: &str) -> bool {
+    let f = ctx.facts;
     let mut spans: Vec<Span> = l.iter_span.into_iter().collect();
     let mut text = l.iter.clone().unwrap_or_default();
     let mut before = l.span.start;
@@ -237,19 +238,21 @@ fn eager_in_chain(f: &FileFacts, l: &Loop, rel: &str) -> bool {
     f.calls.iter().any(|c| {
         spans.iter().any(|s| s.contains(&c.span))
             && c.path.iter().any(|seg| {
-                EAGER.contains(&seg.name.as_str())
-                    && seg.args.iter().any(|a| {
-                        [
-                            format!("'{rel}'"),
-                            format!("\"{rel}\""),
-                            format!("'{rel}__"),
-                            format!("\"{rel}__"),
-                            format!(":{rel}"),
-                            format!("{rel}:"),
-                        ]
-                        .iter()
-                        .any(|p| a.contains(p.as_str()))
-                    })
+                // A custom queryset method that eager-loads (`Billing.objects.prefetch()`).
+                (seg.called && ctx.index.eager_methods.contains(&seg.name))
+                    || (EAGER.contains(&seg.name.as_str())
+                        && seg.args.iter().any(|a| {
+                            [
+                                format!("'{rel}'"),
+                                format!("\"{rel}\""),
+                                format!("'{rel}__"),
+                                format!("\"{rel}__"),
+                                format!(":{rel}"),
+                                format!("{rel}:"),
+                            ]
+                            .iter()
+                            .any(|p| a.contains(p.as_str()))
+                        }))
             })
     })
 }
@@ -362,7 +365,7 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         }
         let m = call.path[2].name.as_str();
         let loaded = iterated.as_ref().is_some_and(|(t, _)| eager_loaded(t, rel))
-            || eager_in_chain(f, l, rel);
+            || eager_in_chain(ctx, l, rel);
         let queries = if loaded {
             queries_even_if_loaded(f.lang, m)
         } else {
@@ -415,7 +418,7 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         let Some(relation) = ctx.index.relations.get(&(model.clone(), rel.clone())) else {
             continue;
         };
-        if relation.to_many || eager_loaded(&text, rel) || eager_in_chain(f, l, rel) {
+        if relation.to_many || eager_loaded(&text, rel) || eager_in_chain(ctx, l, rel) {
             continue;
         }
         // `issue.project = other`: assigning the association loads nothing.
