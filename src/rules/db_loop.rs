@@ -201,8 +201,15 @@ pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
             {
                 continue;
             }
+            // A write of a slice (`rows.slice(i, i + size)`, `rows[i:i + size]`) is one
+            // statement per chunk.
+            let chunk = op.write
+                && crate::index::call_texts(call)
+                    .0
+                    .iter()
+                    .any(|t| t.contains(".slice(") || slice_text(t));
             // A bulk form in a loop is one set statement per group or chunk.
-            if !op.bulk {
+            if !op.bulk && !chunk {
                 found.push(InLoop {
                     call,
                     loop_idx: li,
@@ -318,6 +325,23 @@ fn merges_loaded_row(ctx: &Ctx, li: Idx, call: &Call) -> bool {
                 .iter()
                 .any(|c| a.span.contains(&c.span) && ctx.index.db_op(f, c).is_some())
         })
+}
+
+/// Does the text hold a Python slice with a computed end (`rows[i:i + size]`)?
+fn slice_text(t: &str) -> bool {
+    t.match_indices('[').any(|(i, _)| {
+        let rest = &t[i + 1..];
+        let end = rest.find(']').unwrap_or(rest.len());
+        let inner = &rest[..end];
+        match inner.split_once(':') {
+            Some((a, b)) => {
+                !a.trim().is_empty()
+                    && a.trim().chars().all(|c| c.is_alphanumeric() || c == '_')
+                    && b.contains('+')
+            }
+            None => false,
+        }
+    })
 }
 
 /// Does any other call in the loop's body run database work (a query, a flush, a commit)?

@@ -235,25 +235,25 @@ fn eager_in_chain(ctx: &Ctx, l: &Loop, rel: &str) -> bool {
         text = a.value_text.clone();
         before = a.span.start;
     }
+    let names = [
+        format!("'{rel}'"),
+        format!("\"{rel}\""),
+        format!("'{rel}__"),
+        format!("\"{rel}__"),
+        format!(":{rel}"),
+        format!("{rel}:"),
+    ];
+    let names_rel = |a: &str| names.iter().any(|p| a.contains(p.as_str()));
     f.calls.iter().any(|c| {
         spans.iter().any(|s| s.contains(&c.span))
-            && c.path.iter().any(|seg| {
-                // A custom queryset method that eager-loads (`Billing.objects.prefetch()`).
-                (seg.called && ctx.index.eager_methods.contains(&seg.name))
-                    || (EAGER.contains(&seg.name.as_str())
-                        && seg.args.iter().any(|a| {
-                            [
-                                format!("'{rel}'"),
-                                format!("\"{rel}\""),
-                                format!("'{rel}__"),
-                                format!("\"{rel}__"),
-                                format!(":{rel}"),
-                                format!("{rel}:"),
-                            ]
-                            .iter()
-                            .any(|p| a.contains(p.as_str()))
-                        }))
-            })
+            // The last segment's arguments are the call's own.
+            && ((EAGER.contains(&c.method()) && c.args.iter().any(|a| names_rel(&a.text)))
+                || c.path.iter().any(|seg| {
+                    // A custom queryset method that eager-loads (`Billing.objects.prefetch()`).
+                    (seg.called && ctx.index.eager_methods.contains(&seg.name))
+                        || (EAGER.contains(&seg.name.as_str())
+                            && seg.args.iter().any(|a| names_rel(a)))
+                }))
     })
 }
 
