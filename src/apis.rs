@@ -290,6 +290,21 @@ pub fn db_op(
                     if shape.sql_arg && !arg.is_some_and(is_sql) {
                         continue;
                     }
+                    // `session.get(url, ...)` on an HTTP client session (aiohttp, requests):
+                    // SQLAlchemy's `get` takes a model first.
+                    if api.framework == "sqlalchemy"
+                        && call.path[k].name == "get"
+                        && arg.is_some_and(|a| {
+                            let l = a.to_ascii_lowercase();
+                            a.starts_with(['"', '\''])
+                                || a.starts_with("f\"")
+                                || a.starts_with("f'")
+                                || l.contains("url")
+                                || l.contains("http")
+                        })
+                    {
+                        continue;
+                    }
                     if !write && !shape.write_if_arg.is_empty() {
                         if let Some(a) = arg {
                             let t = a

@@ -1,7 +1,7 @@
 //! The pipeline: walk, read and parse in parallel, build the project index, run the rules
 //! in parallel, apply suppressions, sort.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::cache::{self, Cache, CachedFinding, CachedRelated, CachedRun, CachedScanned};
 use crate::config::Config;
 use crate::facts::{self, fnv1a, FileFacts, Limits, Span};
-use crate::index::{self, FileScan, LocalFacts, ProjectIndex};
+use crate::index::{self, FileScan, HelperCall, LocalFacts, ProjectIndex};
 use crate::lang::Lang;
 use crate::rules::{self, Ctx, Finding, Severity};
 use crate::store::{FactStore, Stored};
@@ -304,6 +304,8 @@ fn shift_facts(f: &mut FileFacts, by: u32) {
         .iter_mut()
         .chain(f.error_spans.iter_mut())
         .chain(f.debug_guards.iter_mut())
+        .chain(f.rescues.iter_mut())
+        .chain(f.branches.iter_mut())
         .for_each(|e| {
             e.0 += by;
             e.1 += by;
@@ -506,6 +508,25 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
         })
         .collect();
     index.link(&skeletons, scans);
+    // Only files that define a helper have calls inside one.
+    let with_helpers: HashSet<u32> = index.helpers.keys().map(|k| k.0).collect();
+    let calls: Vec<Vec<HelperCall>> = files
+        .par_iter()
+        .enumerate()
+        .map(|(i, (c, p))| {
+            if !with_helpers.contains(&(i as u32)) {
+                return Vec::new();
+            }
+            let Some(f) = facts_back(c, p, &store, opts, &limits) else {
+                return Vec::new();
+            };
+            let mut view = skeletons.clone();
+            view[i].1 = &f;
+            catch_unwind(AssertUnwindSafe(|| index.helper_calls(&view, i as u32)))
+                .unwrap_or_default()
+        })
+        .collect();
+    index.link_params(calls);
     analysis.handlers = index.request.counts.clone();
     analysis.reached = index.request.reached.len();
     if timings {

@@ -38,6 +38,7 @@ pub struct LocalFacts {
     requests_patched: bool,
     default_pagination: bool,
     handlers: crate::handlers::FileHandlers,
+    eager_methods: Vec<String>,
 }
 
 pub fn local_facts(path: &str, f: &FileFacts) -> LocalFacts {
@@ -53,6 +54,7 @@ pub fn local_facts(path: &str, f: &FileFacts) -> LocalFacts {
         default_pagination: (path.ends_with("settings.py") || path.contains("/settings/"))
             && f.strings_mention("DEFAULT_PAGINATION_CLASS"),
         handlers: crate::handlers::find(path, f),
+        eager_methods: eager_methods(f),
     }
 }
 
@@ -89,6 +91,17 @@ pub struct ProjectIndex {
     pub relation_names: HashMap<String, bool>,
     /// (file index, function index) → the database work it does.
     pub helpers: HashMap<(u32, Idx), Helper>,
+    /// (file index, function index) of a helper → a bit per parameter whose value reaches
+    /// the helper's database work (its arguments or receiver), directly or through the
+    /// helpers it calls. Parameter 63 stands for every later one.
+    pub param_use: HashMap<(u32, Idx), u64>,
+    /// Helpers whose database work all sits in a branch (`if`/`else`/conditional
+    /// expression) of their own body, directly or through the helpers they call: a call
+    /// may well run no query.
+    pub conditional: HashSet<(u32, Idx)>,
+    /// Names of project methods that add an eager load to a query (a custom QuerySet or
+    /// scope method whose body calls `select_related`, `prefetch_related`, `includes`, ...).
+    pub eager_methods: HashSet<String>,
     /// Functions that build a query and hand it back unevaluated.
     lazy_helpers: HashSet<(u32, Idx)>,
     /// `async` functions that await nothing: awaiting one overlaps nothing.
@@ -147,12 +160,17 @@ fn imports_any(f: &FileFacts, needles: &[&str]) -> bool {
 impl ProjectIndex {
     /// The whole index from facts all in memory (one-file runs, tests). A run over a project
     /// uses the staged form, [`local_facts`] → [`ProjectIndex::new`] → [`ProjectIndex::scan`]
-    /// → [`ProjectIndex::link`], which needs each file's facts only one at a time.
+    /// → [`ProjectIndex::link`] → [`ProjectIndex::helper_calls`] →
+    /// [`ProjectIndex::link_params`], which needs each file's facts only one at a time.
     pub fn build(files: &[(&str, &FileFacts)], config: &Config) -> ProjectIndex {
         let locals: Vec<LocalFacts> = files.iter().map(|(p, f)| local_facts(p, f)).collect();
         let mut ix = ProjectIndex::new(files, locals, config);
         let scans: Vec<FileScan> = (0..files.len()).map(|i| ix.scan(files, i as u32)).collect();
         ix.link(files, scans);
+        let calls = (0..files.len())
+            .map(|i| ix.helper_calls(files, i as u32))
+            .collect();
+        ix.link_params(calls);
         ix
     }
 
@@ -190,6 +208,7 @@ impl ProjectIndex {
             ix.requests_patched |= l.requests_patched;
             ix.default_pagination |= l.default_pagination;
             rels.extend(l.relations);
+            ix.eager_methods.extend(l.eager_methods);
             for (_, fw) in &l.handlers.regions {
                 *ix.request.counts.entry(fw).or_default() += 1;
             }
@@ -443,7 +462,12 @@ impl ProjectIndex {
                 d.contains("cache.") || d.starts_with("cache") || d.contains("memo")
             }
         });
-        if cached {
+        // A query in an exception handler is a fallback, not the helper's work.
+        if cached
+            || f.rescues
+                .iter()
+                .any(|&(s, e)| s <= call.span.start && call.span.end <= e)
+        {
             return;
         }
         if !runs_here(f, &op, call) {
@@ -612,6 +636,7 @@ pub fn set_query(call: &Call) -> bool {
         .any(|t| {
             t.contains("__in=")
                 || t.contains("In(")
+                || t.contains(".In)(")
                 || t.contains("{ in:")
                 || t.contains("{in:")
                 || t.contains("$in")
@@ -887,4 +912,382 @@ fn relations_of(f: &FileFacts) -> Vec<(String, String, Relation)> {
         _ => {}
     }
     rels
+}
+
+/// Does `text` mention `name` as a whole identifier (`order` in `order.id`, not in
+/// `orders` or `reorder`)?
+pub fn mentions(text: &str, name: &str) -> bool {
+    if name.is_empty() {
+        return false;
+    }
+    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$' || c == '@';
+    let mut from = 0;
+    while let Some(pos) = text[from..].find(name) {
+        let s = from + pos;
+        let e = s + name.len();
+        let before_ok = text[..s].chars().next_back().is_none_or(|c| !ident(c));
+        let after_ok = text[e..].chars().next().is_none_or(|c| !ident(c));
+        if before_ok && after_ok {
+            return true;
+        }
+        from = e;
+    }
+    false
+}
+
+/// The texts a call is made of: its receiver and method names, and every argument of every
+/// call in its chain. The second value says some argument was cut short (its tail unknown).
+pub fn call_texts(call: &Call) -> (Vec<&str>, bool) {
+    let mut out: Vec<&str> = Vec::new();
+    let mut cut = false;
+    for seg in &call.path {
+        out.push(&seg.name);
+        for a in &seg.args {
+            cut |= a.len() >= 230;
+            out.push(a);
+        }
+    }
+    for a in &call.args {
+        cut |= a.text.len() >= 230;
+        out.push(&a.text);
+    }
+    (out, cut)
+}
+
+/// Names that carry `seeds` inside `scope` before `before`: the seeds, and the targets of
+/// assignments in the scope whose value mentions one of them (a few rounds).
+pub fn carried_names(f: &FileFacts, seeds: &[String], scope: Span, before: u32) -> Vec<String> {
+    let mut names: Vec<String> = seeds.iter().filter(|s| !s.is_empty()).cloned().collect();
+    for _ in 0..3 {
+        let mut grew = false;
+        for a in &f.assigns {
+            if !scope.contains(&a.span) || a.span.end > before {
+                continue;
+            }
+            let value = if a.value_text.is_empty() {
+                a.value_call
+                    .map(|ci| f.calls[ci as usize].dotted())
+                    .unwrap_or_default()
+            } else {
+                a.value_text.clone()
+            };
+            if names.iter().any(|n| mentions(&value, n)) {
+                for t in &a.targets {
+                    let t = t.trim_start_matches("self.").trim_start_matches("this.");
+                    if !t.is_empty() && !names.iter().any(|n| n == t) {
+                        names.push(t.to_string());
+                        grew = true;
+                    }
+                }
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    names
+}
+
+/// Does a call to `target` pass a value mentioning one of `names` into a parameter that
+/// reaches the target's database work? Unknown targets and cut-short arguments count as yes.
+pub fn passes_to_query(
+    ix: &ProjectIndex,
+    files: &[(&str, &FileFacts)],
+    target: (u32, Idx),
+    call: &Call,
+    names: &[String],
+) -> bool {
+    let Some(mask) = ix.param_use.get(&target).copied() else {
+        return true;
+    };
+    let callee = &files[target.0 as usize].1.functions[target.1 as usize];
+    bits_of_args(
+        callee,
+        call,
+        |text| names.iter().any(|n| mentions(text, n)),
+        mask,
+    )
+}
+
+/// Walk the arguments of `call` against the parameters of `callee`: is some argument that
+/// `hit` accepts passed to a parameter whose bit is set in `mask`?
+fn bits_of_args(
+    callee: &crate::facts::Function,
+    call: &Call,
+    hit: impl Fn(&str) -> bool,
+    mask: u64,
+) -> bool {
+    arg_bits(callee, call, hit) & mask != 0
+}
+
+/// The bits of the parameters of `callee` that receive an argument of `call` which `hit`
+/// accepts (or which was cut short, its tail unknown).
+fn arg_bits(callee: &crate::facts::Function, call: &Call, hit: impl Fn(&str) -> bool) -> u64 {
+    let offset = usize::from(
+        callee
+            .params
+            .first()
+            .is_some_and(|p| p == "self" || p == "cls"),
+    );
+    let mut pos = 0usize;
+    let mut bits = 0u64;
+    for a in &call.args {
+        let idx = match &a.keyword {
+            Some(k) => callee.params.iter().position(|p| p == k),
+            None => {
+                let i = pos + offset;
+                pos += 1;
+                // `*args` / `...rest` and positions past the named ones.
+                Some(i.min(callee.params.len().saturating_sub(1)))
+            }
+        };
+        let bit = match idx {
+            Some(i) => 1u64 << i.min(63),
+            // An unknown keyword goes to `**kwargs`: count it.
+            None => u64::MAX,
+        };
+        if hit(&a.text) || a.text.len() >= 230 {
+            bits |= bit;
+        }
+    }
+    bits
+}
+
+/// A call inside a helper (see [`ProjectIndex::helper_calls`]), reduced to what the
+/// parameter analysis needs.
+#[derive(Debug)]
+pub struct HelperCall {
+    key: (u32, Idx),
+    /// The project function it runs; none for a query written in the helper.
+    target: Option<(u32, Idx)>,
+    /// Per parameter of the helper, how its value reaches the call.
+    params: Vec<ParamHit>,
+    /// The call sits in a branch of the helper's body.
+    branched: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ParamHit {
+    /// A query written in the helper mentions it (or an argument was cut short).
+    direct: bool,
+    /// The callee's parameters that receive it.
+    args: u64,
+    /// It is the receiver of the call (`x.helper()`).
+    recv: bool,
+    /// Some text of the call mentions it.
+    text: bool,
+}
+
+impl ProjectIndex {
+    /// The calls inside helpers in one file, once [`ProjectIndex::link`] knows the helpers:
+    /// each with how the helper's parameters reach it. `files` holds this file's full facts
+    /// and the skeletons of the others.
+    pub fn helper_calls(&self, files: &[(&str, &FileFacts)], file: u32) -> Vec<HelperCall> {
+        let mut out = Vec::new();
+        if self.helpers.is_empty() {
+            return out;
+        }
+        let f = files[file as usize].1;
+        // The names carrying each parameter, per helper.
+        let mut carried: HashMap<Idx, Vec<Vec<String>>> = HashMap::new();
+        for call in &f.calls {
+            let Some(func) = innermost_named(f, call) else {
+                continue;
+            };
+            let key = (file, func);
+            if !self.helpers.contains_key(&key) {
+                continue;
+            }
+            let target = if let Some(op) = self.db_op(f, call) {
+                if !runs_here(f, &op, call)
+                    || f.rescues
+                        .iter()
+                        .any(|&(s, e)| s <= call.span.start && call.span.end <= e)
+                {
+                    continue;
+                }
+                None
+            } else {
+                match self.resolve(files, file, call) {
+                    Some(t) if self.helpers.contains_key(&t) && t != key => Some(t),
+                    _ => {
+                        // `lazy_helper(x).first`: the head of the chain.
+                        if call.path.len() >= 2 && call.path[0].called {
+                            let mut head = call.clone();
+                            head.path.truncate(1);
+                            match self.resolve(files, file, &head) {
+                                Some(t) if self.lazy_helpers.contains(&t) => Some(t),
+                                _ => continue,
+                            }
+                        } else {
+                            continue;
+                        }
+                    }
+                }
+            };
+            let fun = &f.functions[func as usize];
+            let params = carried.entry(func).or_insert_with(|| {
+                fun.params
+                    .iter()
+                    .map(|p| {
+                        if p == "self" || p == "cls" || p == "this" {
+                            Vec::new()
+                        } else {
+                            carried_names(f, std::slice::from_ref(p), fun.body, u32::MAX)
+                        }
+                    })
+                    .collect()
+            });
+            let (texts, cut) = call_texts(call);
+            let callee = target.map(|t| &files[t.0 as usize].1.functions[t.1 as usize]);
+            let params = params
+                .iter()
+                .map(|names| {
+                    let hit = |text: &str| names.iter().any(|n| mentions(text, n));
+                    let text = texts.iter().any(|t| hit(t));
+                    ParamHit {
+                        // A query written in the helper: the parameter is in it, or in the
+                        // SQL text assigned before it.
+                        direct: cut && !names.is_empty() || text,
+                        args: callee.map(|c| arg_bits(c, call, hit)).unwrap_or(0),
+                        recv: call.path.len() >= 2 && hit(call.root()),
+                        text,
+                    }
+                })
+                .collect();
+            let body = fun.body;
+            let branched = f
+                .branches
+                .iter()
+                .any(|&(s, e)| body.start <= s && s <= call.span.start && call.span.end <= e);
+            out.push(HelperCall {
+                key,
+                target,
+                params,
+                branched,
+            });
+        }
+        out
+    }
+
+    /// For each helper, which of its parameters reach its database work, and whether all
+    /// of that work sits in a branch; from every file's [`ProjectIndex::helper_calls`].
+    pub fn link_params(&mut self, per_file: Vec<Vec<HelperCall>>) {
+        if self.helpers.is_empty() {
+            return;
+        }
+        let calls: Vec<HelperCall> = per_file.into_iter().flatten().collect();
+        let mut masks: HashMap<(u32, Idx), u64> = HashMap::new();
+        for _round in 0..5 {
+            let mut changed = false;
+            for c in &calls {
+                let mut m = 0u64;
+                for (i, p) in c.params.iter().enumerate() {
+                    let reaches = match c.target {
+                        None => p.direct,
+                        Some(t) => {
+                            let tmask = if self.lazy_helpers.contains(&t)
+                                && !self.helpers.contains_key(&t)
+                            {
+                                u64::MAX
+                            } else {
+                                masks.get(&t).copied().unwrap_or(0)
+                            };
+                            p.args & tmask != 0
+                                // `x.helper()` / a chain on a lazy builder: the receiver.
+                                || p.recv
+                                || (self.lazy_helpers.contains(&t) && p.text)
+                        }
+                    };
+                    if reaches {
+                        m |= 1u64 << i.min(63);
+                    }
+                }
+                let e = masks.entry(c.key).or_insert(0);
+                if *e | m != *e {
+                    *e |= m;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        for k in self.helpers.keys() {
+            masks.entry(*k).or_insert(0);
+        }
+        self.param_use = masks;
+        // Helpers with database work outside any branch of their body.
+        let mut sure: HashSet<(u32, Idx)> = HashSet::new();
+        for _round in 0..5 {
+            let mut changed = false;
+            for c in &calls {
+                // A lazy builder's chain (`scope(x).sum`) is evaluated right here.
+                let pending = c
+                    .target
+                    .is_some_and(|t| self.helpers.contains_key(&t) && !sure.contains(&t));
+                if sure.contains(&c.key) || pending {
+                    continue;
+                }
+                if !c.branched {
+                    sure.insert(c.key);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        self.conditional = self
+            .helpers
+            .keys()
+            .filter(|k| !sure.contains(k))
+            .copied()
+            .collect();
+    }
+}
+
+/// Methods of project classes that call an eager-loading query method in their body.
+fn eager_methods(f: &FileFacts) -> Vec<String> {
+    const EAGER: &[&str] = &[
+        "select_related",
+        "prefetch_related",
+        "includes",
+        "preload",
+        "eager_load",
+    ];
+    let mut out = Vec::new();
+    {
+        for call in &f.calls {
+            if !call.path.iter().any(|s| EAGER.contains(&s.name.as_str())) {
+                continue;
+            }
+            let Some(func) = innermost_named(f, call) else {
+                continue;
+            };
+            let fun = &f.functions[func as usize];
+            // Not the framework's own names, which a manager may override for other reasons.
+            let builtin = [
+                "all",
+                "filter",
+                "exclude",
+                "get",
+                "first",
+                "last",
+                "order_by",
+                "where",
+                "find",
+                "get_queryset",
+                "queryset",
+                "scope",
+            ];
+            if fun.class.is_some()
+                && !EAGER.contains(&fun.name.as_str())
+                && !builtin.contains(&fun.name.as_str())
+            {
+                out.push(fun.name.clone());
+            }
+        }
+    }
+    out
 }

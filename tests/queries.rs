@@ -37,6 +37,8 @@ fn every_query_compiles_with_known_predicates() {
                         | "visibility"
                         | "debug_guard"
                         | "await"
+                        | "rescue"
+                        | "branch"
                 ) || name.starts_with('_'),
                 "{lang}: capture @{name} is not read by the extractor"
             );

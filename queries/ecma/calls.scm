@@ -18,3 +18,14 @@
 (augmented_assignment_expression) @assign
 ; Code run only when debug logging is on: eager log formatting there costs nothing.
 (if_statement condition: (_) @_cond (#match? @_cond "[Dd]ebug|isLevelEnabled|[Tt]race")) @debug_guard
+; Exception handlers: code that runs only when something failed.
+(catch_clause) @rescue
+; Branches: code that runs only when a condition holds.
+(if_statement consequence: (_) @branch)
+(else_clause) @branch
+(ternary_expression) @branch
+(switch_case) @branch
+; Fallbacks: `a ?? b`, and `a || b` in a declaration or return: `b` runs only when `a` gave nothing.
+(binary_expression operator: "??" right: (_) @rescue)
+(variable_declarator value: (binary_expression operator: "||" right: (_) @rescue))
+(return_statement (binary_expression operator: "||" right: (_) @rescue))

@@ -16,3 +16,13 @@
 (augmented_assignment) @assign
 ; Code run only when debug logging is on: eager log formatting there costs nothing.
 (if_statement condition: (_) @_cond (#match? @_cond "isEnabledFor|DEBUG|debug")) @debug_guard
+; Exception handlers: code that runs only when something failed.
+(except_clause) @rescue
+; Branches: code that runs only when a condition holds.
+(if_statement consequence: (_) @branch)
+(elif_clause) @branch
+(else_clause) @branch
+(conditional_expression) @branch
+; Fallbacks: in `x = a or b` / `return a or b`, `b` runs only when `a` gave nothing.
+(assignment right: (boolean_operator operator: "or" right: (_) @rescue))
+(return_statement (boolean_operator operator: "or" right: (_) @rescue))

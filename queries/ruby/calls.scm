@@ -11,3 +11,17 @@
 (if condition: (_) @_cond (#match? @_cond "debug\\?")) @debug_guard
 (if_modifier condition: (_) @_cond (#match? @_cond "debug\\?")) @debug_guard
 (unless_modifier condition: (_) @_cond (#match? @_cond "debug\\?")) @debug_guard
+; Exception handlers: code that runs only when something failed.
+(rescue) @rescue
+; Branches: code that runs only when a condition holds.
+(if consequence: (_) @branch)
+(unless consequence: (_) @branch)
+(elsif) @branch
+(else) @branch
+(if_modifier) @branch
+(unless_modifier) @branch
+(conditional) @branch
+(when) @branch
+; Fallbacks and memos: `x = a || b` and `x ||= b`: `b` runs only when there is nothing yet.
+(assignment right: (binary operator: "||" right: (_) @rescue))
+(operator_assignment operator: "||=" right: (_) @rescue)

@@ -167,6 +167,8 @@ enum Cap {
     Visibility,
     Await,
     DebugGuard,
+    Rescue,
+    Branch,
     Other,
 }
 
@@ -202,6 +204,8 @@ fn compiled(lang: Lang) -> &'static CompiledQuery {
                         "visibility" => Cap::Visibility,
                         "await" => Cap::Await,
                         "debug_guard" => Cap::DebugGuard,
+                        "rescue" => Cap::Rescue,
+                        "branch" => Cap::Branch,
                         _ => Cap::Other,
                     })
                     .collect();
@@ -483,6 +487,8 @@ impl<'a> Builder<'a> {
                 visibility: Vec::new(),
                 awaits: Vec::new(),
                 debug_guards: Vec::new(),
+                rescues: Vec::new(),
+                branches: Vec::new(),
                 markers: Vec::new(),
                 exit_texts: Vec::new(),
                 exits: Vec::new(),
@@ -574,6 +580,14 @@ impl<'a> Builder<'a> {
                 Cap::DebugGuard => self
                     .f
                     .debug_guards
+                    .push((n.start_byte() as u32, n.end_byte() as u32)),
+                Cap::Rescue => self
+                    .f
+                    .rescues
+                    .push((n.start_byte() as u32, n.end_byte() as u32)),
+                Cap::Branch => self
+                    .f
+                    .branches
                     .push((n.start_byte() as u32, n.end_byte() as u32)),
                 Cap::Call | Cap::Awaited | Cap::Other => {}
             }
@@ -2071,6 +2085,8 @@ impl<'a> Builder<'a> {
                 visibility: Vec::new(),
                 awaits: Vec::new(),
                 debug_guards: Vec::new(),
+                rescues: Vec::new(),
+                branches: Vec::new(),
                 markers: Vec::new(),
                 exit_texts: Vec::new(),
                 exits: Vec::new(),

@@ -350,6 +350,15 @@ pub struct FileFacts {
     /// The text of each exit (short), parallel to `exits`.
     #[serde(default)]
     pub exit_texts: Vec<String>,
+    /// Byte ranges of exception handlers (`except`, `catch`, `rescue`) and fallbacks (the
+    /// right side of `a ?? b`, `a || b`, `a or b`): code there runs only when something
+    /// failed or gave nothing.
+    #[serde(default)]
+    pub rescues: Vec<(u32, u32)>,
+    /// Byte ranges of the branches of `if`/`else`/`unless`/`case` and conditional
+    /// expressions: code there runs only when a condition holds.
+    #[serde(default)]
+    pub branches: Vec<(u32, u32)>,
     /// Byte ranges of ERROR and MISSING nodes: nothing is reported from inside them.
     pub error_spans: Vec<(u32, u32)>,
     pub lines: u32,
@@ -379,6 +388,8 @@ impl FileFacts {
             visibility: Vec::new(),
             exits: Vec::new(),
             exit_texts: Vec::new(),
+            rescues: Vec::new(),
+            branches: Vec::new(),
             error_spans: Vec::new(),
             lines: self.lines,
         }

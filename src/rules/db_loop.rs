@@ -50,6 +50,19 @@ pub fn loop_counts(f: &FileFacts, li: Idx) -> bool {
     let Some(iter) = l.iter.as_deref() else {
         return true;
     };
+    // `10.times`, `range(3)`, `1..5`: a count fixed in the code.
+    let digits = iter
+        .trim()
+        .trim_start_matches("range(")
+        .trim_end_matches(')')
+        .trim_end_matches(".times");
+    if !digits.is_empty()
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | ' ' | '_'))
+    {
+        return false;
+    }
     bounded_collection(iter)
 }
 
@@ -132,6 +145,15 @@ pub fn leaves_loop(f: &FileFacts, li: Idx, span: &Span, func: Option<Idx>) -> bo
     })
 }
 
+/// Is the span inside an exception handler within the loop's body (a fallback that runs
+/// only when something failed)?
+pub fn in_rescue(f: &FileFacts, li: Idx, span: &Span) -> bool {
+    let body = f.loops[li as usize].body;
+    f.rescues
+        .iter()
+        .any(|&(s, e)| s <= span.start && span.end <= e && body.start <= s && e <= body.end)
+}
+
 /// Every call inside a loop that does database work, the outermost call of a chain only.
 pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
     let f = ctx.facts;
@@ -143,7 +165,10 @@ pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
     let mut evidence: std::collections::HashMap<Idx, bool> = std::collections::HashMap::new();
     for call in &f.calls {
         let Some(li) = call.in_loop else { continue };
-        if !loop_counts(f, li) || leaves_loop(f, li, &call.span, call.func) {
+        if !loop_counts(f, li)
+            || leaves_loop(f, li, &call.span, call.func)
+            || in_rescue(f, li, &call.span)
+        {
             continue;
         }
         if !*evidence.entry(li).or_insert_with(|| many_items(ctx, li)) {
@@ -153,7 +178,38 @@ pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
             if !crate::index::runs_here(f, &op, call) {
                 continue;
             }
-            if !op.bulk || op.write {
+            // A query that does not use the item is the same on every pass: cached,
+            // invariant, or not a lookup per item. A commit after a write of the item is per
+            // item too.
+            let commit = op.write && matches!(call.method(), "commit" | "flush");
+            if !(uses_item(f, li, call) || commit && writes_item(ctx, li, call)) {
+                continue;
+            }
+            // SQLAlchemy's `session.delete(obj)` only stages the row: the flush sends the
+            // deletes together, unless the loop itself flushes or queries.
+            if op.api.framework == "sqlalchemy"
+                && call.method() == "delete"
+                && !loop_talks_to_db(ctx, li, call)
+            {
+                continue;
+            }
+            // `session.merge(row)` of a row the same function loaded finds it in the
+            // session's identity map: no SELECT.
+            if op.api.framework == "sqlalchemy"
+                && call.method() == "merge"
+                && merges_loaded_row(ctx, li, call)
+            {
+                continue;
+            }
+            // A write of a slice (`rows.slice(i, i + size)`, `rows[i:i + size]`) is one
+            // statement per chunk.
+            let chunk = op.write
+                && crate::index::call_texts(call)
+                    .0
+                    .iter()
+                    .any(|t| t.contains(".slice(") || slice_text(t));
+            // A bulk form in a loop is one set statement per group or chunk.
+            if !op.bulk && !chunk {
                 found.push(InLoop {
                     call,
                     loop_idx: li,
@@ -167,6 +223,16 @@ pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
                 // A helper defined in the loop's own function calling itself is recursion, not
                 // a helper.
                 if target.0 == ctx.file && Some(target.1) == call.func {
+                    continue;
+                }
+                // A helper that queries only on some branch of its own (a cache miss, a rare
+                // case) may run no query at all.
+                if ctx.index.conditional.contains(&target) {
+                    continue;
+                }
+                // The item must reach the helper's query through the arguments.
+                let names = item_names(f, li, call.span.start);
+                if !crate::index::passes_to_query(ctx.index, ctx.files, target, call, &names) {
                     continue;
                 }
                 found.push(InLoop {
@@ -196,6 +262,154 @@ pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
         })
     });
     found
+}
+
+/// The names that carry the current item at `before`: the variables of the loop and of the
+/// loops around it, and names assigned from them inside the outermost of those loops.
+pub fn item_names(f: &FileFacts, li: Idx, before: u32) -> Vec<String> {
+    let mut seeds: Vec<String> = Vec::new();
+    let mut cur = Some(li);
+    let mut scope = f.loops[li as usize].body;
+    let mut guard = 0;
+    while let Some(i) = cur {
+        guard += 1;
+        if guard > 32 {
+            break;
+        }
+        let l = &f.loops[i as usize];
+        seeds.extend(l.vars.iter().cloned());
+        // A callback's other parameters (`reduce((acc, item) => ...)`, `each_with_index`).
+        if l.kind == LoopKind::Callback {
+            if let Some(fun) = f.functions.iter().find(|x| x.body == l.body) {
+                seeds.extend(fun.params.iter().cloned());
+            }
+        }
+        // `for (let i = 0; i < rows.length; i++)`: the item is `rows[i]`.
+        if l.vars.is_empty() || l.kind == LoopKind::For && l.iter_span.is_none() {
+            if let Some(it) = &l.iter {
+                seeds.push(it.clone());
+            }
+        }
+        scope = l.body;
+        cur = l.parent;
+    }
+    crate::index::carried_names(f, &seeds, scope, before)
+}
+
+/// Is the merged object the loop's variable, over rows a query in the same function
+/// returned?
+fn merges_loaded_row(ctx: &Ctx, li: Idx, call: &Call) -> bool {
+    let f = ctx.facts;
+    let l = &f.loops[li as usize];
+    let Some(arg) = call.args.first() else {
+        return false;
+    };
+    if !l.vars.contains(&arg.text) {
+        return false;
+    }
+    let Some(iter) = l.iter.as_deref() else {
+        return false;
+    };
+    let name = iter.trim();
+    f.calls.iter().any(|c| {
+        l.iter_span.is_some_and(|s| s.contains(&c.span)) && ctx.index.db_op(f, c).is_some()
+    }) || f
+        .assigns
+        .iter()
+        .filter(|a| {
+            a.func == l.func && a.span.end <= l.span.start && a.targets.iter().any(|t| t == name)
+        })
+        .max_by_key(|a| a.span.start)
+        .is_some_and(|a| {
+            f.calls
+                .iter()
+                .any(|c| a.span.contains(&c.span) && ctx.index.db_op(f, c).is_some())
+        })
+}
+
+/// Does the text hold a Python slice with a computed end (`rows[i:i + size]`)?
+fn slice_text(t: &str) -> bool {
+    t.match_indices('[').any(|(i, _)| {
+        let rest = &t[i + 1..];
+        let end = rest.find(']').unwrap_or(rest.len());
+        let inner = &rest[..end];
+        match inner.split_once(':') {
+            Some((a, b)) => {
+                !a.trim().is_empty()
+                    && a.trim().chars().all(|c| c.is_alphanumeric() || c == '_')
+                    && b.contains('+')
+            }
+            None => false,
+        }
+    })
+}
+
+/// Does any other call in the loop's body run database work (a query, a flush, a commit)?
+fn loop_talks_to_db(ctx: &Ctx, li: Idx, except: &Call) -> bool {
+    let f = ctx.facts;
+    let body = f.loops[li as usize].body;
+    f.calls.iter().any(|c| {
+        body.contains(&c.span)
+            && c.span != except.span
+            && c.method() != "delete"
+            && ctx.index.db_op(f, c).is_some()
+    })
+}
+
+/// Is `text` a query filtered only by equality on literal strings (`where(controller:
+/// "boards", action: "edit")`)? In a migration such a query picks a few named rows.
+pub fn literal_filter(text: &str) -> bool {
+    let Some(pos) = text.find("where(").or_else(|| text.find("filter(")) else {
+        return false;
+    };
+    let rest = &text[pos..];
+    let open = rest.find('(').unwrap_or(0);
+    let Some(close) = rest.find(')') else {
+        return false;
+    };
+    let inner = &rest[open + 1..close];
+    !inner.trim().is_empty()
+        && inner.split(',').all(|part| {
+            let part = part.trim();
+            let Some((key, value)) = part
+                .split_once("=>")
+                .or_else(|| part.split_once(": "))
+                .or_else(|| part.split_once('='))
+            else {
+                return false;
+            };
+            let key = key.trim().trim_start_matches(':');
+            let value = value.trim();
+            // Equality only (not `name__contains`), on a non-empty string.
+            !key.is_empty()
+                && !key.contains("__")
+                && key.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && value.len() > 2
+                && (value.starts_with('"') && value.ends_with('"')
+                    || value.starts_with('\'') && value.ends_with('\''))
+        })
+}
+
+/// Does another call in the loop write, or hand the same session, something made from the
+/// item (`session.add(Event(...item...))` before `session.commit()`)?
+fn writes_item(ctx: &Ctx, li: Idx, commit: &Call) -> bool {
+    let f = ctx.facts;
+    let session = commit.receiver();
+    f.calls.iter().any(|c| {
+        c.in_loop == Some(li)
+            && c.span != commit.span
+            && (c.receiver() == session || ctx.index.db_op(f, c).is_some_and(|op| op.write))
+            && uses_item(f, li, c)
+    })
+}
+
+/// Does the call's own text (receiver, method, arguments) use the loop's item?
+pub fn uses_item(f: &FileFacts, li: Idx, call: &Call) -> bool {
+    let names = item_names(f, li, call.span.start);
+    let (texts, cut) = crate::index::call_texts(call);
+    cut || texts
+        .iter()
+        .any(|t| names.iter().any(|n| crate::index::mentions(t, n)))
 }
 
 /// Evidence that a loop runs over many items: rows of a query, data from the request, or a
@@ -285,6 +499,12 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
     if t.is_empty() || depth > 3 {
         return false;
     }
+    // A literal written in the code (`{"a": f, "b": g}`, `[x, y]`): a fixed, short list.
+    // An empty one (`[]`, `{}`) is filled later, from whatever the code collects.
+    let literal = t.starts_with(['{', '[']) || t.starts_with("%w") || t.starts_with("%i");
+    if literal && t.trim_end().len() > 2 && !t.contains(" for ") {
+        return false;
+    }
     // Rows of a query: a model constant, a Django manager, a query call.
     let head: String = t
         .chars()
@@ -328,7 +548,9 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
     {
         return true;
     }
-    // A relation of a row (`order.items.all()`, `post.comments`).
+    // A to-many relation of a row that an outer loop iterates (`order.items.all()` inside
+    // `for order in orders`). The children of one entity (`self.event.items`, a parameter's
+    // `lines`) are usually few, and are not evidence.
     let parts: Vec<&str> = t.split(['.', '(', ')']).filter(|s| !s.is_empty()).collect();
     if parts.len() >= 2
         && ctx
@@ -338,7 +560,21 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
             .copied()
             .unwrap_or(false)
     {
-        return true;
+        // Read with the tools for big sets (`.iterator()`, `.annotate(...)`, `find_each`):
+        // the author expects many.
+        let big = [
+            "iterator",
+            "annotate",
+            "only",
+            "defer",
+            "select_related",
+            "prefetch_related",
+            "find_each",
+            "includes",
+            "preload",
+            "eager_load",
+        ];
+        return parts.iter().skip(2).any(|p| big.contains(p)) || outer_row(ctx, before, parts[0]);
     }
     // A name: where it came from.
     let name: String = t
@@ -436,6 +672,18 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
         cur = fun.parent;
     }
     false
+}
+
+/// Is `var` the variable of a loop around `at` that runs over many items?
+fn outer_row(ctx: &Ctx, at: u32, var: &str) -> bool {
+    let f = ctx.facts;
+    f.loops.iter().enumerate().any(|(i, l)| {
+        l.body.start <= at
+            && at <= l.body.end
+            && l.vars.iter().any(|v| v == var)
+            && l.iter.as_deref().is_some_and(|it| !it.contains(var))
+            && many_items(ctx, i as Idx)
+    })
 }
 
 /// The text naming what a loop iterates, for messages.

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::db_loop::{self, Work};
 use super::{Ctx, Finding, Related};
-use crate::facts::{FileFacts, Idx, Loop};
+use crate::facts::{FileFacts, Idx, Loop, Span};
 use crate::index::Relation;
 use crate::lang::Lang;
 
@@ -204,6 +204,68 @@ fn iterated_query(ctx: &Ctx, l: &Loop) -> Option<(String, String)> {
     }
 }
 
+/// Does a call in the loop's iterable, or in the assignments it comes from, eager-load
+/// `rel` (`prefetch_related(Prefetch("rel", ...))` written over several lines, past the
+/// text kept of the expression)?
+fn eager_in_chain(ctx: &Ctx, l: &Loop, rel: &str) -> bool {
+    let f = ctx.facts;
+    let mut spans: Vec<Span> = l.iter_span.into_iter().collect();
+    let mut text = l.iter.clone().unwrap_or_default();
+    let mut before = l.span.start;
+    for _ in 0..3 {
+        let name = text.trim();
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '@' || c == '.')
+        {
+            break;
+        }
+        let Some(a) = f
+            .assigns
+            .iter()
+            .filter(|a| {
+                a.func == l.func && a.span.end <= before && a.targets.iter().any(|t| t == name)
+            })
+            .max_by_key(|a| a.span.start)
+        else {
+            break;
+        };
+        spans.push(a.span);
+        text = a.value_text.clone();
+        before = a.span.start;
+    }
+    let names = [
+        format!("'{rel}'"),
+        format!("\"{rel}\""),
+        format!("'{rel}__"),
+        format!("\"{rel}__"),
+        format!(":{rel}"),
+        format!("{rel}:"),
+    ];
+    let names_rel = |a: &str| names.iter().any(|p| a.contains(p.as_str()));
+    f.calls.iter().any(|c| {
+        spans.iter().any(|s| s.contains(&c.span))
+            // The last segment's arguments are the call's own.
+            && ((EAGER.contains(&c.method()) && c.args.iter().any(|a| names_rel(&a.text)))
+                || c.path.iter().any(|seg| {
+                    // A custom queryset method that eager-loads (`Billing.objects.prefetch()`).
+                    (seg.called && ctx.index.eager_methods.contains(&seg.name))
+                        || (EAGER.contains(&seg.name.as_str())
+                            && seg.args.iter().any(|a| names_rel(a)))
+                }))
+    })
+}
+
+const EAGER: &[&str] = &[
+    "select_related",
+    "prefetch_related",
+    "includes",
+    "preload",
+    "eager_load",
+    "options",
+];
+
 fn eager_loaded(text: &str, rel: &str) -> bool {
     let eager = [
         "select_related",
@@ -267,7 +329,11 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
     // To-many relations with a query method: `order.items.count()`, `post.comments.count`.
     for call in &f.calls {
         let Some(li) = call.in_loop else { continue };
-        if call.path.len() < 3 || !db_loop::loop_counts(f, li) || call.path[1].called {
+        if call.path.len() < 3
+            || !db_loop::loop_counts(f, li)
+            || call.path[1].called
+            || db_loop::in_rescue(f, li, &call.span)
+        {
             continue;
         }
         let var = call.root();
@@ -276,6 +342,9 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             continue;
         };
         let l = &f.loops[bl as usize];
+        if !db_loop::many_items(ctx, bl) {
+            continue;
+        }
         let iterated = iterated_query(ctx, l);
         let relation: Option<Relation> = match &iterated {
             Some((_, model)) => ctx
@@ -295,7 +364,8 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             continue;
         }
         let m = call.path[2].name.as_str();
-        let loaded = iterated.as_ref().is_some_and(|(t, _)| eager_loaded(t, rel));
+        let loaded = iterated.as_ref().is_some_and(|(t, _)| eager_loaded(t, rel))
+            || eager_in_chain(ctx, l, rel);
         let queries = if loaded {
             queries_even_if_loaded(f.lang, m)
         } else {
@@ -333,7 +403,7 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         }
         last_start = m.span.start;
         let Some(li) = m.in_loop else { continue };
-        if m.path.len() < 2 || !db_loop::loop_counts(f, li) {
+        if m.path.len() < 2 || !db_loop::loop_counts(f, li) || db_loop::in_rescue(f, li, &m.span) {
             continue;
         }
         let var = &m.path[0];
@@ -348,7 +418,7 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         let Some(relation) = ctx.index.relations.get(&(model.clone(), rel.clone())) else {
             continue;
         };
-        if relation.to_many || eager_loaded(&text, rel) {
+        if relation.to_many || eager_loaded(&text, rel) || eager_in_chain(ctx, l, rel) {
             continue;
         }
         // `issue.project = other`: assigning the association loads nothing.

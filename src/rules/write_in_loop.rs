@@ -67,7 +67,11 @@ fn instance_writes(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
     let f = ctx.facts;
     for call in &f.calls {
         let Some(li) = call.in_loop else { continue };
-        if call.path.len() != 2 || !db_loop::loop_counts(f, li) || seen.contains(&call.span.start) {
+        if call.path.len() != 2
+            || !db_loop::loop_counts(f, li)
+            || seen.contains(&call.span.start)
+            || db_loop::in_rescue(f, li, &call.span)
+        {
             continue;
         }
         let m = call.method();
@@ -106,6 +110,15 @@ fn instance_writes(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         }
         let var = call.root();
         if !instance_of_model(ctx, f, li, var, call) {
+            continue;
+        }
+        // A migration that edits a few named rows (`Permission.where(controller: "x")`).
+        if crate::handlers::is_migration_path(ctx.path)
+            && f.loops[li as usize]
+                .iter
+                .as_deref()
+                .is_some_and(db_loop::literal_filter)
+        {
             continue;
         }
         let l = &f.loops[li as usize];
