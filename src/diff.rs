@@ -34,6 +34,8 @@ fn git(dir: &Path, args: &[&str]) -> Result<std::process::Output, String> {
         .arg("-C")
         .arg(dir)
         .args(["-c", "core.quotePath=false"])
+        // A repository's own config must not run a program (an fsmonitor hook) on a scan.
+        .args(["-c", "core.fsmonitor=false"])
         .args(args)
         .stdin(std::process::Stdio::null())
         .output()

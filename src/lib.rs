@@ -6,16 +6,19 @@
 // Writing to stderr must never panic (std's macros do when the write fails, e.g. a closed
 // pipe in `n1lint . 2>&1 | head`): the notes are lost then, the exit code is not. These
 // shadow std's macros in every module declared below.
+// Control characters (from file names) are shown as `?`: see `report::text::inert`.
 macro_rules! eprintln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        let text = format!($($arg)*);
+        let _ = writeln!(std::io::stderr(), "{}", $crate::report::text::inert(&text));
     }};
 }
 macro_rules! eprint {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = write!(std::io::stderr(), $($arg)*);
+        let text = format!($($arg)*);
+        let _ = write!(std::io::stderr(), "{}", $crate::report::text::inert(&text));
     }};
 }
 

@@ -871,3 +871,29 @@ fn fuzz_regressions_replay() {
         "{stderr}"
     );
 }
+
+/// A file name and file content with terminal escape sequences and bidirectional controls:
+/// the text report and stderr show them as `?`, and the finding is still reported.
+#[cfg(unix)]
+#[test]
+fn control_characters_do_not_reach_the_terminal() {
+    let dir = project();
+    let name = "q\u{1b}[31mred\u{202e}.py";
+    write(
+        dir.path(),
+        name,
+        "def report(cursor):\n    # \u{1b}]0;title\u{7} \u{202e}reversed\n    cursor.execute(\"SELECT * FROM orders\")\n",
+    );
+    let out = run(dir.path(), &["--no-cache", "--stats", "."]);
+    assert_eq!(out.code, 1, "one finding: {}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("select-star"), "{}", out.stdout);
+    for (what, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        assert!(!text.contains('\u{1b}'), "{what} holds an escape: {text:?}");
+        assert!(!text.contains('\u{7}'), "{what} holds a bell: {text:?}");
+        assert!(
+            !text.contains('\u{202e}'),
+            "{what} holds a bidi control: {text:?}"
+        );
+    }
+    assert!(out.stdout.contains("q?[31mred???.py"), "{}", out.stdout);
+}

@@ -92,13 +92,13 @@ impl SourceCode for Windowed {
 
 impl fmt::Debug for Diag<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.r.finding.message)
+        f.write_str(&inert(&self.r.finding.message))
     }
 }
 
 impl fmt::Display for Diag<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.r.finding.message)
+        f.write_str(&inert(&self.r.finding.message))
     }
 }
 
@@ -108,7 +108,10 @@ impl Diagnostic for Diag<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         Some(Box::new(format!(
             "{}:{}:{} {}",
-            self.r.path, self.r.finding.span.line, self.r.finding.span.col, self.r.finding.rule
+            inert(&self.r.path),
+            self.r.finding.span.line,
+            self.r.finding.span.col,
+            self.r.finding.rule
         )))
     }
     fn severity(&self) -> Option<miette::Severity> {
@@ -119,7 +122,7 @@ impl Diagnostic for Diag<'_> {
         })
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(&self.r.finding.help))
+        Some(Box::new(inert(&self.r.finding.help)))
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         Some(&self.src)
@@ -133,14 +136,14 @@ impl Diagnostic for Diag<'_> {
         let f = &self.r.finding;
         let (s, l) = clamp(f.span.start, f.span.end);
         let mut v = vec![LabeledSpan::new_primary_with_span(
-            Some(f.label.clone()),
+            Some(inert(&f.label).into_owned()),
             (s, l),
         )];
         for rel in &f.related {
             if rel.path.is_none() {
                 let (s, l) = clamp(rel.span.start, rel.span.end);
                 v.push(LabeledSpan::new_with_span(
-                    Some(rel.message.clone()),
+                    Some(inert(&rel.message).into_owned()),
                     (s, l),
                 ));
             }
@@ -165,14 +168,15 @@ pub fn render(a: &Analysis, opts: &RenderOptions) -> String {
         let text = sources.entry(r.path.as_str()).or_insert_with(|| {
             std::fs::read(a.root.join(&r.path))
                 .ok()
-                .map(|b| Windowed::new(String::from_utf8_lossy(&b).into_owned()))
+                .map(|b| Windowed::new(inert(&String::from_utf8_lossy(&b)).into_owned()))
         });
         match text {
             Some(t) => {
                 let max = t.text.len();
                 let d = Diag {
                     r,
-                    src: NamedSource::new(&r.path, t.clone()).with_language(lang_name(&r.path)),
+                    src: NamedSource::new(inert(&r.path), t.clone())
+                        .with_language(lang_name(&r.path)),
                     max,
                 };
                 let mut s = String::new();
@@ -191,7 +195,10 @@ pub fn render(a: &Analysis, opts: &RenderOptions) -> String {
             if let Some(p) = &rel.path {
                 out.push_str(&format!(
                     "  related: {}:{}:{}: {}\n\n",
-                    p, rel.span.line, rel.span.col, rel.message
+                    inert(p),
+                    rel.span.line,
+                    rel.span.col,
+                    inert(&rel.message)
                 ));
             }
         }
@@ -224,14 +231,37 @@ pub fn render(a: &Analysis, opts: &RenderOptions) -> String {
 fn plain(r: &Reported) -> String {
     format!(
         "{}:{}:{}: {} [{}] {}\n  help: {}\n",
-        r.path,
+        inert(&r.path),
         r.finding.span.line,
         r.finding.span.col,
         r.severity.as_str(),
         r.finding.rule,
-        r.finding.message,
-        r.finding.help
+        inert(&r.finding.message),
+        inert(&r.finding.help)
     )
+}
+
+/// Text for the terminal with its control characters made visible as `?`: a scanned file
+/// (its name, its code, the snippets quoted in messages) must not be able to send escape
+/// sequences to the terminal or reorder what it shows (bidirectional controls). The byte
+/// length is kept, so offsets into the text stay right; newlines and tabs stay.
+pub(crate) fn inert(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t' && c != '\r')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+    };
+    if !s.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if bad(c) {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn lang_name(path: &str) -> &'static str {
