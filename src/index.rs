@@ -63,6 +63,8 @@ pub fn local_facts(path: &str, f: &FileFacts) -> LocalFacts {
 struct Edge {
     /// The named function the call is in.
     caller: Option<Idx>,
+    /// The innermost function the call is in (a callback too).
+    func: Option<Idx>,
     span: Span,
     /// The call as written (for helper messages), when it has a caller.
     what: String,
@@ -106,6 +108,11 @@ pub struct ProjectIndex {
     lazy_helpers: HashSet<(u32, Idx)>,
     /// `async` functions that await nothing: awaiting one overlaps nothing.
     pub idle_async: HashSet<(u32, Idx)>,
+    /// Project function → the calls that resolve to it: (file, call span, the innermost
+    /// function the call is in), in file and source order.
+    pub callers: HashMap<(u32, Idx), Vec<(u32, Span, Option<Idx>)>>,
+    /// Paths of Django settings modules that set `DEFAULT_PAGINATION_CLASS`.
+    pub pagination_settings: Vec<String>,
     by_path: HashMap<String, u32>,
     /// file stem (`repo`, `helpers`) → file indexes.
     by_stem: HashMap<String, Vec<u32>>,
@@ -207,6 +214,9 @@ impl ProjectIndex {
         for l in locals {
             ix.requests_patched |= l.requests_patched;
             ix.default_pagination |= l.default_pagination;
+            if l.default_pagination {
+                ix.pagination_settings.push(ix.files[ix.request.per_file.len()].clone());
+            }
             rels.extend(l.relations);
             ix.eager_methods.extend(l.eager_methods);
             for (_, fw) in &l.handlers.regions {
@@ -404,6 +414,7 @@ impl ProjectIndex {
             }
             out.edges.push(Edge {
                 caller,
+                func: call.func,
                 span: call.span,
                 what: if caller.is_some() {
                     format!("`{}`", call.dotted())
@@ -559,10 +570,18 @@ impl ProjectIndex {
         }
         let edges: Vec<Vec<(Span, (u32, Idx))>> = scans
             .into_iter()
-            .map(|s| {
+            .enumerate()
+            .map(|(fi, s)| {
                 s.edges
                     .into_iter()
-                    .filter_map(|e| Some((e.span, e.target?)))
+                    .filter_map(|e| {
+                        let t = e.target?;
+                        self.callers
+                            .entry(t)
+                            .or_default()
+                            .push((fi as u32, e.span, e.func));
+                        Some((e.span, t))
+                    })
                     .collect()
             })
             .collect();
