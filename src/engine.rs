@@ -267,6 +267,8 @@ fn shift_facts(f: &mut FileFacts, by: u32) {
         .iter_mut()
         .chain(f.error_spans.iter_mut())
         .chain(f.debug_guards.iter_mut())
+        .chain(f.dev_guards.iter_mut())
+        .chain(f.once_guards.iter_mut())
         .for_each(|e| {
             e.0 += by;
             e.1 += by;

@@ -18,3 +18,17 @@
 (augmented_assignment_expression) @assign
 ; Code run only when debug logging is on: eager log formatting there costs nothing.
 (if_statement condition: (_) @_cond (#match? @_cond "[Dd]ebug|isLevelEnabled|[Tt]race")) @debug_guard
+; Code run only in development or tests (the `then` branch only: `else` is production).
+(if_statement
+  condition: (_) @_cond
+  consequence: (_) @dev_guard
+  (#match? @_cond "is(Dev|Development|Test|Jest)\\(|shouldServeLocally|NODE_ENV\\s*!==?\\s*['\"]production|NODE_ENV\\s*===?\\s*['\"](development|test)"))
+; Code run only when something is missing: `if (!cache)`, `if (!fs.existsSync(dir))`,
+; `if (x == null)`. A fill-once branch.
+(if_statement
+  condition: (parenthesized_expression . (unary_expression operator: "!")) @_cond
+  consequence: (_) @once_guard)
+(if_statement
+  condition: (_) @_cond
+  consequence: (_) @once_guard
+  (#match? @_cond "^\\(\\s*[A-Za-z_$][A-Za-z0-9_$.]*\\s*===?\\s*(null|undefined)\\s*\\)$"))

@@ -11,3 +11,8 @@
 (if condition: (_) @_cond (#match? @_cond "debug\\?")) @debug_guard
 (if_modifier condition: (_) @_cond (#match? @_cond "debug\\?")) @debug_guard
 (unless_modifier condition: (_) @_cond (#match? @_cond "debug\\?")) @debug_guard
+; Code run only in development or tests.
+(if
+  condition: (_) @_cond
+  consequence: (_) @dev_guard
+  (#match? @_cond "Rails\\.env\\.(development|test)\\?"))

@@ -167,6 +167,8 @@ enum Cap {
     Visibility,
     Await,
     DebugGuard,
+    DevGuard,
+    OnceGuard,
     Other,
 }
 
@@ -202,6 +204,8 @@ fn compiled(lang: Lang) -> &'static CompiledQuery {
                         "visibility" => Cap::Visibility,
                         "await" => Cap::Await,
                         "debug_guard" => Cap::DebugGuard,
+                        "dev_guard" => Cap::DevGuard,
+                        "once_guard" => Cap::OnceGuard,
                         _ => Cap::Other,
                     })
                     .collect();
@@ -483,6 +487,8 @@ impl<'a> Builder<'a> {
                 visibility: Vec::new(),
                 awaits: Vec::new(),
                 debug_guards: Vec::new(),
+                dev_guards: Vec::new(),
+                once_guards: Vec::new(),
                 markers: Vec::new(),
                 exit_texts: Vec::new(),
                 exits: Vec::new(),
@@ -574,6 +580,14 @@ impl<'a> Builder<'a> {
                 Cap::DebugGuard => self
                     .f
                     .debug_guards
+                    .push((n.start_byte() as u32, n.end_byte() as u32)),
+                Cap::DevGuard => self
+                    .f
+                    .dev_guards
+                    .push((n.start_byte() as u32, n.end_byte() as u32)),
+                Cap::OnceGuard => self
+                    .f
+                    .once_guards
                     .push((n.start_byte() as u32, n.end_byte() as u32)),
                 Cap::Call | Cap::Awaited | Cap::Other => {}
             }
@@ -2069,6 +2083,8 @@ impl<'a> Builder<'a> {
                 visibility: Vec::new(),
                 awaits: Vec::new(),
                 debug_guards: Vec::new(),
+                dev_guards: Vec::new(),
+                once_guards: Vec::new(),
                 markers: Vec::new(),
                 exit_texts: Vec::new(),
                 exits: Vec::new(),
