@@ -33,7 +33,7 @@ fn node_module<'a>(f: &'a FileFacts, name: &'a str) -> Option<&'a str> {
 
 /// The Node module bound to a compiled-TypeScript name: `const fs_1 = require("fs")`,
 /// `const fs_1 = __importDefault(require("fs"))`, `__importStar(require("node:fs"))`.
-fn compiled_module<'a>(f: &'a FileFacts, name: &str) -> Option<&'static str> {
+fn compiled_module(f: &FileFacts, name: &str) -> Option<&'static str> {
     if let Some(m) = node_module(f, name) {
         return NODE_MODULES.iter().find(|x| **x == m).copied();
     }

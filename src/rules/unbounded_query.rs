@@ -267,10 +267,8 @@ fn drf_list_queryset(ctx: &Ctx, c: &Call) -> bool {
     let own_queryset = f.functions.iter().any(|x| {
         x.class == Some(ci) && matches!(x.name.as_str(), "get_queryset" | "filter_queryset")
     });
-    list_view
-        && !has_pagination
-        && !own_queryset
-        && !(ctx.index.default_pagination && project_paginates(ctx))
+    let paginated_by_default = ctx.index.default_pagination && project_paginates(ctx);
+    list_view && !has_pagination && !own_queryset && !paginated_by_default
 }
 
 /// Does a Django settings module of this file's project set `DEFAULT_PAGINATION_CLASS`?
