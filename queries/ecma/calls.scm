@@ -22,7 +22,8 @@
 (if_statement
   condition: (_) @_cond
   consequence: (_) @dev_guard
-  (#match? @_cond "is(Dev|Development|Test|Jest)\\(|shouldServeLocally|NODE_ENV\\s*!==?\\s*['\"]production|NODE_ENV\\s*===?\\s*['\"](development|test)"))
+  (#match? @_cond "is(Dev|Development|Test|Jest)\\(|shouldServeLocally|NODE_ENV\\s*!==?\\s*['\"]production|NODE_ENV\\s*===?\\s*['\"](development|test)")
+  (#not-match? @_cond "^\\(\\s*!"))
 ; Code run only when something is missing: `if (!cache)`, `if (!fs.existsSync(dir))`,
 ; `if (x == null)`. A fill-once branch.
 (if_statement

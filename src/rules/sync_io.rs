@@ -220,22 +220,31 @@ fn done_once(f: &FileFacts, c: &Call) -> bool {
             return true;
         }
     }
-    if once_branch(f, &c.span) {
-        let memo = f.assigns.iter().any(|a| {
-            a.span.contains(&c.span)
-                && a.targets.iter().any(|t| {
-                    t.starts_with("this.")
-                        || t.starts_with("self.")
-                        || t.starts_with("cls.")
-                        || t.contains('[')
-                        || f.assigns
-                            .iter()
-                            .any(|m| m.func.is_none() && m.class.is_none() && m.targets.contains(t))
-                })
+    // A read in a branch that runs only while a cache is empty, and that fills the cache
+    // (`if (!cache[k]) { ...; cache[k] = v }`, `if _x is None: _x = ...`): once per key.
+    let kept = |t: &String| {
+        t.starts_with("this.")
+            || t.starts_with("self.")
+            || t.starts_with("cls.")
+            || t.contains('[')
+            || f.assigns.iter().any(|m| {
+                // A module-level binding of the same name.
+                m.targets.contains(t)
+                    && m.class.is_none()
+                    && !f.functions.iter().any(|x| x.span.contains(&m.span))
+            })
+    };
+    let memo = f
+        .once_guards
+        .iter()
+        .filter(|&&(s, e)| s <= c.span.start && c.span.end <= e)
+        .any(|&(s, e)| {
+            f.assigns
+                .iter()
+                .any(|a| s <= a.span.start && a.span.end <= e && a.targets.iter().any(kept))
         });
-        if memo {
-            return true;
-        }
+    if memo {
+        return true;
     }
     let mut cur = c.func;
     let mut guard = 0;
