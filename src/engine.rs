@@ -306,6 +306,8 @@ fn shift_facts(f: &mut FileFacts, by: u32) {
         .chain(f.debug_guards.iter_mut())
         .chain(f.rescues.iter_mut())
         .chain(f.branches.iter_mut())
+        .chain(f.dev_guards.iter_mut())
+        .chain(f.once_guards.iter_mut())
         .for_each(|e| {
             e.0 += by;
             e.1 += by;

@@ -85,9 +85,11 @@ fn is_test_or_script(path: &str) -> bool {
         TEST_DIRS.contains(&d)
             || matches!(
                 d,
-                "fixtures_test" | "scripts" | "bin" | "migrations" | "commands"
+                "fixtures_test" | "scripts" | "bin" | "migrations" | "commands" | "cli"
             )
     }) || is_test_file(&file)
+        || file.starts_with("cli.")
+        || file == "__main__.py"
         || file.contains(".config.")
         || file == "manage.py"
         || file == "setup.py"

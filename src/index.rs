@@ -215,7 +215,8 @@ impl ProjectIndex {
             ix.requests_patched |= l.requests_patched;
             ix.default_pagination |= l.default_pagination;
             if l.default_pagination {
-                ix.pagination_settings.push(ix.files[ix.request.per_file.len()].clone());
+                ix.pagination_settings
+                    .push(ix.files[ix.request.per_file.len()].clone());
             }
             rels.extend(l.relations);
             ix.eager_methods.extend(l.eager_methods);

@@ -36,6 +36,8 @@ fn every_query_compiles_with_known_predicates() {
                         | "awaited"
                         | "visibility"
                         | "debug_guard"
+                        | "dev_guard"
+                        | "once_guard"
                         | "await"
                         | "rescue"
                         | "branch"

@@ -29,3 +29,18 @@
 (binary_expression operator: "??" right: (_) @rescue)
 (variable_declarator value: (binary_expression operator: "||" right: (_) @rescue))
 (return_statement (binary_expression operator: "||" right: (_) @rescue))
+; Code run only in development or tests (the `then` branch only: `else` is production).
+(if_statement
+  condition: (_) @_cond
+  consequence: (_) @dev_guard
+  (#match? @_cond "is(Dev|Development|Test|Jest)\\(|shouldServeLocally|NODE_ENV\\s*!==?\\s*['\"]production|NODE_ENV\\s*===?\\s*['\"](development|test)")
+  (#not-match? @_cond "^\\(\\s*!"))
+; Code run only when something is missing: `if (!cache)`, `if (!fs.existsSync(dir))`,
+; `if (x == null)`. A fill-once branch.
+(if_statement
+  condition: (parenthesized_expression . (unary_expression operator: "!")) @_cond
+  consequence: (_) @once_guard)
+(if_statement
+  condition: (_) @_cond
+  consequence: (_) @once_guard
+  (#match? @_cond "^\\(\\s*[A-Za-z_$][A-Za-z0-9_$.]*\\s*===?\\s*(null|undefined)\\s*\\)$"))

@@ -26,3 +26,16 @@
 ; Fallbacks: in `x = a or b` / `return a or b`, `b` runs only when `a` gave nothing.
 (assignment right: (boolean_operator operator: "or" right: (_) @rescue))
 (return_statement (boolean_operator operator: "or" right: (_) @rescue))
+; Code run only in development or tests (`if settings.DEBUG:`; the `else` is production).
+(if_statement
+  condition: (_) @_cond
+  consequence: (block) @dev_guard
+  (#match? @_cond "^(settings\\.DEBUG|DEBUG|app\\.debug|settings\\.TESTING|TESTING)$"))
+; Code run only when something is missing: `if x is None:`, `if not cache:`.
+(if_statement
+  condition: (not_operator) @_cond
+  consequence: (block) @once_guard)
+(if_statement
+  condition: (comparison_operator) @_cond
+  consequence: (block) @once_guard
+  (#match? @_cond "^[A-Za-z_][A-Za-z0-9_.]*\\s+is\\s+None$"))

@@ -25,3 +25,8 @@
 ; Fallbacks and memos: `x = a || b` and `x ||= b`: `b` runs only when there is nothing yet.
 (assignment right: (binary operator: "||" right: (_) @rescue))
 (operator_assignment operator: "||=" right: (_) @rescue)
+; Code run only in development or tests.
+(if
+  condition: (_) @_cond
+  consequence: (_) @dev_guard
+  (#match? @_cond "Rails\\.env\\.(development|test)\\?"))

@@ -169,6 +169,8 @@ enum Cap {
     DebugGuard,
     Rescue,
     Branch,
+    DevGuard,
+    OnceGuard,
     Other,
 }
 
@@ -206,6 +208,8 @@ fn compiled(lang: Lang) -> &'static CompiledQuery {
                         "debug_guard" => Cap::DebugGuard,
                         "rescue" => Cap::Rescue,
                         "branch" => Cap::Branch,
+                        "dev_guard" => Cap::DevGuard,
+                        "once_guard" => Cap::OnceGuard,
                         _ => Cap::Other,
                     })
                     .collect();
@@ -489,6 +493,8 @@ impl<'a> Builder<'a> {
                 debug_guards: Vec::new(),
                 rescues: Vec::new(),
                 branches: Vec::new(),
+                dev_guards: Vec::new(),
+                once_guards: Vec::new(),
                 markers: Vec::new(),
                 exit_texts: Vec::new(),
                 exits: Vec::new(),
@@ -589,6 +595,14 @@ impl<'a> Builder<'a> {
                 Cap::Branch => self
                     .f
                     .branches
+                    .push((n.start_byte() as u32, n.end_byte() as u32)),
+                Cap::DevGuard => self
+                    .f
+                    .dev_guards
+                    .push((n.start_byte() as u32, n.end_byte() as u32)),
+                Cap::OnceGuard => self
+                    .f
+                    .once_guards
                     .push((n.start_byte() as u32, n.end_byte() as u32)),
                 Cap::Call | Cap::Awaited | Cap::Other => {}
             }
@@ -2088,6 +2102,8 @@ impl<'a> Builder<'a> {
                 debug_guards: Vec::new(),
                 rescues: Vec::new(),
                 branches: Vec::new(),
+                dev_guards: Vec::new(),
+                once_guards: Vec::new(),
                 markers: Vec::new(),
                 exit_texts: Vec::new(),
                 exits: Vec::new(),

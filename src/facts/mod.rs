@@ -337,6 +337,14 @@ pub struct FileFacts {
     /// Byte ranges of code that runs only when debug logging is enabled.
     #[serde(default)]
     pub debug_guards: Vec<(u32, u32)>,
+    /// Byte ranges of code that runs only in development or tests (`if (env.isDev())`,
+    /// `if settings.DEBUG:`): not what production requests run.
+    #[serde(default)]
+    pub dev_guards: Vec<(u32, u32)>,
+    /// Byte ranges of code that runs only when something is missing (`if (!cache)`,
+    /// `if (!fs.existsSync(dir))`, `if x is None:`): a fill-once branch.
+    #[serde(default)]
+    pub once_guards: Vec<(u32, u32)>,
     /// String literals that are project-wide settings the index reads
     /// (`"DEFAULT_PAGINATION_CLASS"`).
     #[serde(default)]
@@ -390,6 +398,8 @@ impl FileFacts {
             exit_texts: Vec::new(),
             rescues: Vec::new(),
             branches: Vec::new(),
+            dev_guards: Vec::new(),
+            once_guards: Vec::new(),
             error_spans: Vec::new(),
             lines: self.lines,
         }

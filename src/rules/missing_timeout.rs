@@ -47,11 +47,13 @@ fn object_keys(c: &Call) -> Vec<&str> {
 
 fn ecma(f: &FileFacts, c: &Call) -> Option<&'static str> {
     let keys = object_keys(c);
-    let passes_variable_options = c
-        .args
-        .iter()
-        .skip(1)
-        .any(|a| a.kind == ArgKind::Ident || a.text.starts_with("..."));
+    let passes_variable_options = c.args.iter().skip(1).any(|a| {
+        a.kind == ArgKind::Ident
+                || a.text.starts_with("...")
+                // Options chosen at run time (`timeout ? { signal: ... } : undefined`).
+                || (a.kind != ArgKind::Object
+                    && (a.text.contains("signal") || a.text.contains("timeout")))
+    });
     if passes_variable_options {
         return None;
     }

@@ -183,3 +183,153 @@ fn func_of_offset(f: &FileFacts, off: u32) -> Option<Idx> {
         .min_by_key(|(_, x)| x.span.len())
         .map(|(i, _)| i as Idx)
 }
+
+/// Names of functions that run once, when the process starts (or at shutdown).
+fn startup_name(lang: crate::lang::Lang, name: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "startup",
+        "start",
+        "startApp",
+        "startServer",
+        "init",
+        "initialise",
+        "bootstrap",
+        "boot",
+        "setup",
+        "main",
+        "lifespan",
+        "on_startup",
+        "startup_event",
+        "listen",
+        "onModuleInit",
+        "onApplicationBootstrap",
+        "onModuleDestroy",
+        "shutdown",
+        "on_shutdown",
+        "ready",
+    ];
+    if EXACT.contains(&name) || (name == "initialize" && lang != crate::lang::Lang::Ruby) {
+        return true;
+    }
+    [
+        "setup",
+        "bootstrap",
+        "startup",
+        "init_",
+        "initApp",
+        "initServer",
+    ]
+    .iter()
+    .any(|p| name.starts_with(p))
+}
+
+/// Does the code at `call` run only at startup, from a CLI or at module load: inside a
+/// function named as startup code (`startup`, `lifespan`, `bootstrap`, ...), or in a
+/// function whose every caller in the project is one of those (up to 3 calls up)?
+/// A function with no caller found, or one caller on a request path, is not.
+pub fn startup_only(ctx: &Ctx, call: &Call) -> bool {
+    let f = ctx.facts;
+    // Any enclosing function named as startup code.
+    let mut cur = call.func;
+    let mut innermost_named = None;
+    let mut guard = 0;
+    while let Some(i) = cur {
+        guard += 1;
+        if guard > 32 {
+            return false;
+        }
+        let func = &f.functions[i as usize];
+        if startup_name(f.lang, &func.name) {
+            return true;
+        }
+        // A listener or timer registered at startup runs later, once per event.
+        if innermost_named.is_none()
+            && func.arg_of.is_some_and(|ci| {
+                matches!(
+                    f.calls[ci as usize].method(),
+                    "on" | "once"
+                        | "addListener"
+                        | "addEventListener"
+                        | "subscribe"
+                        | "setInterval"
+                        | "setTimeout"
+                        | "schedule"
+                        | "watch"
+                )
+            })
+        {
+            return false;
+        }
+        if innermost_named.is_none() && !func.name.is_empty() && func.arg_of.is_none() {
+            innermost_named = Some(i);
+        }
+        cur = func.parent;
+    }
+    if ctx.index.request.handler_at(ctx.file, &call.span).is_some() {
+        return false;
+    }
+    match innermost_named {
+        Some(i) => only_startup_callers(ctx, (ctx.file, i), 0),
+        None => false,
+    }
+}
+
+fn only_startup_callers(ctx: &Ctx, target: (u32, Idx), depth: u32) -> bool {
+    if depth >= 3 {
+        return false;
+    }
+    let mut callers = 0;
+    for &(fi, span, func) in ctx.index.callers.get(&target).into_iter().flatten() {
+        let (path, ff) = ctx.files[fi as usize];
+        callers += 1;
+        if handlers::not_server_code(path) {
+            continue; // a CLI, a script, a build config
+        }
+        if ctx.index.request.handler_at(fi, &span).is_some() {
+            return false;
+        }
+        // The caller's own function: startup-named, or called only from startup code.
+        let mut cur = func;
+        let mut named = None;
+        let mut startup = false;
+        let mut guard = 0;
+        while let Some(i) = cur {
+            guard += 1;
+            if guard > 32 {
+                return false;
+            }
+            let func = &ff.functions[i as usize];
+            if startup_name(ff.lang, &func.name) {
+                startup = true;
+                break;
+            }
+            if named.is_none() && !func.name.is_empty() && func.arg_of.is_none() {
+                named = Some(i);
+            }
+            cur = func.parent;
+        }
+        if startup || func.is_none() {
+            continue; // startup code, or module load
+        }
+        match named {
+            Some(g) if (fi, g) != target && only_startup_callers(ctx, (fi, g), depth + 1) => {}
+            _ => return false,
+        }
+    }
+    callers > 0
+}
+
+/// Is the span inside a branch that runs only in development or tests?
+pub fn dev_only(f: &FileFacts, span: &crate::facts::Span) -> bool {
+    f.dev_guards
+        .iter()
+        .any(|&(s, e)| s <= span.start && span.end <= e)
+}
+
+/// Is the span inside a branch that runs only when something is missing
+/// (`if (!cache)`, `if x is None:`)?
+pub fn once_branch(f: &FileFacts, span: &crate::facts::Span) -> bool {
+    f.once_guards
+        .iter()
+        .any(|&(s, e)| s <= span.start && span.end <= e)
+}

@@ -142,6 +142,12 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if !returned || !seen.insert(c.span.start) {
             continue;
         }
+        // The rows are narrowed or paginated later, or the query ends in a project method
+        // whose bound cannot be seen, or the page is for administrators of a small
+        // definitions table.
+        if reassigned_later(f, c) || custom_queryset_method(ctx, c) || admin_only(ctx, c) {
+            continue;
+        }
         out.push(Finding {
             rule: ID,
             span: c.span,
@@ -227,9 +233,7 @@ fn short_prefix(c: &Call) -> String {
 /// project whose settings set no default pagination.
 fn drf_list_queryset(ctx: &Ctx, c: &Call) -> bool {
     let f = ctx.facts;
-    if ctx.index.default_pagination {
-        return false;
-    }
+
     let Some(a) = f.assigns.iter().find(|a| {
         a.func.is_none()
             && a.class.is_some()
@@ -258,7 +262,102 @@ fn drf_list_queryset(ctx: &Ctx, c: &Call) -> bool {
             && x.targets.iter().any(|t| t == "pagination_class")
             && x.value_text != "None"
     });
-    list_view && !has_pagination
+    // A class that computes its own queryset (`get_queryset`, `filter_queryset`) does not
+    // list the attribute as written.
+    let own_queryset = f.functions.iter().any(|x| {
+        x.class == Some(ci) && matches!(x.name.as_str(), "get_queryset" | "filter_queryset")
+    });
+    let paginated_by_default = ctx.index.default_pagination && project_paginates(ctx);
+    list_view && !has_pagination && !own_queryset && !paginated_by_default
+}
+
+/// Does a Django settings module of this file's project set `DEFAULT_PAGINATION_CLASS`?
+/// A settings module covers the files under the folder that holds its package
+/// (`proj/settings.py` and `proj/settings/base.py` cover everything beside `proj/`).
+fn project_paginates(ctx: &Ctx) -> bool {
+    ctx.index.pagination_settings.iter().any(|p| {
+        let dir = match p.find("/settings/") {
+            Some(i) => &p[..i],
+            None => p.rsplit_once('/').map(|(d, _)| d).unwrap_or(""),
+        };
+        let root = dir.rsplit_once('/').map(|(r, _)| r).unwrap_or("");
+        root.is_empty() || ctx.path.starts_with(&format!("{root}/"))
+    })
+}
+
+/// The name the rows are assigned to is assigned again later in the same function
+/// (`users = get_paginator(request, users)`, `rows = rows.filter(...)`): what finally
+/// goes out is not this query.
+fn reassigned_later(f: &crate::facts::FileFacts, c: &Call) -> bool {
+    let Some(a) = f.assigns.iter().find(|a| {
+        a.value_call
+            .is_some_and(|ci| f.calls[ci as usize].span == c.span)
+    }) else {
+        return false;
+    };
+    a.func.is_some()
+        && f.assigns.iter().any(|b| {
+            b.func == a.func
+                && b.span.start > a.span.end
+                && b.targets.iter().any(|t| a.targets.contains(t))
+        })
+}
+
+/// Django: a call in the chain that is not part of Django's queryset API (a project's own
+/// manager or queryset method such as `.recent()` may slice).
+fn custom_queryset_method(ctx: &Ctx, c: &Call) -> bool {
+    if ctx.facts.lang != Lang::Python {
+        return false;
+    }
+    let Some(pos) = c.path.iter().position(|s| s.name == "objects") else {
+        return false;
+    };
+    c.path[pos + 1..].iter().any(|s| {
+        !matches!(
+            s.name.as_str(),
+            "all"
+                | "filter"
+                | "exclude"
+                | "order_by"
+                | "values"
+                | "values_list"
+                | "select_related"
+                | "prefetch_related"
+                | "annotate"
+                | "only"
+                | "defer"
+                | "distinct"
+                | "using"
+                | "alias"
+                | "reverse"
+        )
+    })
+}
+
+/// A page only administrators reach (`before_action :require_admin`, Django's
+/// `staff_member_required` / `superuser_required`): it lists definitions they manage, a
+/// table that does not grow with user activity.
+fn admin_only(ctx: &Ctx, c: &Call) -> bool {
+    let f = ctx.facts;
+    let admin = |t: &str| t.contains("admin") || t.contains("superuser") || t.contains("staff");
+    if let Some(ci) = c.class {
+        if f.calls.iter().any(|b| {
+            b.class == Some(ci)
+                && b.func.is_none()
+                && b.path.len() == 1
+                && matches!(b.root(), "before_action" | "before_filter")
+                && b.args.first().is_some_and(|a| admin(&a.text))
+        }) {
+            return true;
+        }
+    }
+    f.lang == Lang::Python
+        && c.func.is_some_and(|i| {
+            f.functions[i as usize].decorators.iter().any(|d| {
+                let head = d.split('(').next().unwrap_or("");
+                admin(head.rsplit('.').next().unwrap_or(head))
+            })
+        })
 }
 
 /// `@posts = Post.all` in a Rails `index` action: the view renders every record.
