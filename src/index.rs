@@ -58,6 +58,9 @@ pub fn local_facts(path: &str, f: &FileFacts) -> LocalFacts {
     }
 }
 
+/// A call site: (file, the call's span, the innermost function the call is in).
+pub type CallSite = (u32, Span, Option<Idx>);
+
 /// A call that resolves to a project function.
 #[derive(Debug)]
 struct Edge {
@@ -110,7 +113,7 @@ pub struct ProjectIndex {
     pub idle_async: HashSet<(u32, Idx)>,
     /// Project function → the calls that resolve to it: (file, call span, the innermost
     /// function the call is in), in file and source order.
-    pub callers: HashMap<(u32, Idx), Vec<(u32, Span, Option<Idx>)>>,
+    pub callers: HashMap<(u32, Idx), Vec<CallSite>>,
     /// Paths of Django settings modules that set `DEFAULT_PAGINATION_CLASS`.
     pub pagination_settings: Vec<String>,
     by_path: HashMap<String, u32>,
