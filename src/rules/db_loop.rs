@@ -91,6 +91,17 @@ fn bounded_collection(iter: &str) -> bool {
     if constant {
         return false;
     }
+    // The fields of a submitted form (`form.cleaned_data.items()`): a fixed set.
+    if [
+        "cleaned_data",
+        "cleaned_data.items()",
+        "cleaned_data.keys()",
+    ]
+    .iter()
+    .any(|s| t.trim_end().ends_with(s))
+    {
+        return false;
+    }
     let lower = t.to_ascii_lowercase();
     let batched = [
         "chunk",
