@@ -65,6 +65,18 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             help
         };
         if seen.insert(w.call.span.start) {
+            let work = if matches!(w.kind, Work::Helper { .. }) {
+                "helper"
+            } else {
+                "op"
+            };
+            db_loop::debug_evidence(
+                ctx,
+                ID,
+                w.call.span.line,
+                work,
+                db_loop::evidence(ctx, w.loop_idx),
+            );
             out.push(db_loop::finding(
                 ID,
                 w.call.span,
@@ -374,6 +386,7 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         if !queries || !seen.insert(call.span.start) {
             continue;
         }
+        db_loop::debug_evidence(ctx, ID, call.span.line, "lazy", db_loop::evidence(ctx, bl));
         let l = &f.loops[li as usize];
         out.push(db_loop::finding(
             ID,
@@ -415,6 +428,11 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         let Some((text, model)) = iterated_query(ctx, l) else {
             continue;
         };
+        // The rows must be many by the same evidence as other queries in loops (a name
+        // assigned from some entity's query is often its few children).
+        if !db_loop::many_items(ctx, bl) {
+            continue;
+        }
         let Some(relation) = ctx.index.relations.get(&(model.clone(), rel.clone())) else {
             continue;
         };
@@ -433,6 +451,7 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         } else {
             relation.target.clone()
         };
+        db_loop::debug_evidence(ctx, ID, m.span.line, "to-one", db_loop::evidence(ctx, bl));
         let inner = &f.loops[li as usize];
         out.push(db_loop::finding(
             ID,

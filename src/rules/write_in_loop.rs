@@ -47,6 +47,18 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             }
         };
         if seen.insert(w.call.span.start) {
+            let work = if matches!(w.kind, Work::Helper { .. }) {
+                "helper"
+            } else {
+                "op"
+            };
+            db_loop::debug_evidence(
+                ctx,
+                ID,
+                w.call.span.line,
+                work,
+                db_loop::evidence(ctx, w.loop_idx),
+            );
             out.push(db_loop::finding(
                 ID,
                 w.call.span,
@@ -123,6 +135,12 @@ fn instance_writes(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         }
         let l = &f.loops[li as usize];
         seen.insert(call.span.start);
+        let work = if crate::handlers::is_migration_path(ctx.path) {
+            "instance-migration"
+        } else {
+            "instance"
+        };
+        db_loop::debug_evidence(ctx, ID, call.span.line, work, db_loop::evidence(ctx, li));
         let fix = match f.lang {
             Lang::Ruby => "collect the changes and write them once with `upsert_all` / `insert_all`, or one `where(id: ids).update_all(...)`",
             Lang::Python => "collect the objects and write them once with `bulk_update(objs, fields)` / `bulk_create(objs)`, or one `filter(pk__in=ids).update(...)` / `.delete()`",
