@@ -504,9 +504,8 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
             let Some(f) = facts_back(c, p, &store, opts, &limits) else {
                 return FileScan::default();
             };
-            let mut view = skeletons.clone();
-            view[i].1 = &f;
-            catch_unwind(AssertUnwindSafe(|| index.scan(&view, i as u32))).unwrap_or_default()
+            catch_unwind(AssertUnwindSafe(|| index.scan(&skeletons, i as u32, &f)))
+                .unwrap_or_default()
         })
         .collect();
     index.link(&skeletons, scans);
@@ -522,10 +521,10 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
             let Some(f) = facts_back(c, p, &store, opts, &limits) else {
                 return Vec::new();
             };
-            let mut view = skeletons.clone();
-            view[i].1 = &f;
-            catch_unwind(AssertUnwindSafe(|| index.helper_calls(&view, i as u32)))
-                .unwrap_or_default()
+            catch_unwind(AssertUnwindSafe(|| {
+                index.helper_calls(&skeletons, i as u32, &f)
+            }))
+            .unwrap_or_default()
         })
         .collect();
     index.link_params(calls);
@@ -548,10 +547,8 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
                     vec![format!("{path}: its facts could not be read back")],
                 );
             };
-            let mut view = skeletons.clone();
-            view[i].1 = &f;
             catch_unwind(AssertUnwindSafe(|| {
-                check_file(path, &f, &index, opts.config, &view, i as u32)
+                check_file(path, &f, &index, opts.config, &skeletons, i as u32)
             }))
             .unwrap_or_else(|p| {
                 let why = format!("{path}: panicked while reporting: {}", panic_text(&p));

@@ -175,10 +175,12 @@ impl ProjectIndex {
     pub fn build(files: &[(&str, &FileFacts)], config: &Config) -> ProjectIndex {
         let locals: Vec<LocalFacts> = files.iter().map(|(p, f)| local_facts(p, f)).collect();
         let mut ix = ProjectIndex::new(files, locals, config);
-        let scans: Vec<FileScan> = (0..files.len()).map(|i| ix.scan(files, i as u32)).collect();
+        let scans: Vec<FileScan> = (0..files.len())
+            .map(|i| ix.scan(files, i as u32, files[i].1))
+            .collect();
         ix.link(files, scans);
         let calls = (0..files.len())
-            .map(|i| ix.helper_calls(files, i as u32))
+            .map(|i| ix.helper_calls(files, i as u32, files[i].1))
             .collect();
         ix.link_params(calls);
         ix
@@ -392,10 +394,10 @@ impl ProjectIndex {
 
     /// What one file adds to the index once the models are known: the functions that run
     /// database work themselves (depth 1), the ones that hand back an unevaluated query, and
-    /// every call that resolves to a project function. `files` holds this file's full facts
-    /// and the skeletons of the others.
-    pub fn scan(&self, files: &[(&str, &FileFacts)], file: u32) -> FileScan {
-        let (path, f) = files[file as usize];
+    /// every call that resolves to a project function. `f` is the file's facts; `files` may
+    /// hold only skeletons (see [`FileFacts::skeleton`]): resolving needs no more.
+    pub fn scan(&self, files: &[(&str, &FileFacts)], file: u32, f: &FileFacts) -> FileScan {
+        let path = files[file as usize].0;
         let mut out = FileScan::default();
         let mut helpers: HashMap<(u32, Idx), Helper> = HashMap::new();
         let mut lazy: HashSet<(u32, Idx)> = HashSet::new();
@@ -1103,14 +1105,18 @@ struct ParamHit {
 
 impl ProjectIndex {
     /// The calls inside helpers in one file, once [`ProjectIndex::link`] knows the helpers:
-    /// each with how the helper's parameters reach it. `files` holds this file's full facts
-    /// and the skeletons of the others.
-    pub fn helper_calls(&self, files: &[(&str, &FileFacts)], file: u32) -> Vec<HelperCall> {
+    /// each with how the helper's parameters reach it. `f` is the file's facts; `files` may
+    /// hold only skeletons.
+    pub fn helper_calls(
+        &self,
+        files: &[(&str, &FileFacts)],
+        file: u32,
+        f: &FileFacts,
+    ) -> Vec<HelperCall> {
         let mut out = Vec::new();
         if self.helpers.is_empty() {
             return out;
         }
-        let f = files[file as usize].1;
         // The names carrying each parameter, per helper.
         let mut carried: HashMap<Idx, Vec<Vec<String>>> = HashMap::new();
         for call in &f.calls {

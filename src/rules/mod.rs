@@ -197,9 +197,9 @@ pub struct Ctx<'a> {
     pub facts: &'a FileFacts,
     pub index: &'a ProjectIndex,
     pub config: &'a Config,
-    /// For resolving calls into other files: every other file's skeleton (functions, classes
-    /// and imports only, see `FileFacts::skeleton`; whatever else a rule needs to know of
-    /// another file belongs in the index) and, at index `file`, this file's facts.
+    /// For resolving calls into other files: every file's skeleton (functions, classes and
+    /// imports only, see `FileFacts::skeleton`; whatever else a rule needs to know of another
+    /// file belongs in the index). This file's whole facts are `facts`; it is `file` here.
     pub files: &'a [(&'a str, &'a FileFacts)],
     pub file: u32,
 }
