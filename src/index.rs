@@ -1286,36 +1286,34 @@ fn eager_methods(f: &FileFacts) -> Vec<String> {
         "eager_load",
     ];
     let mut out = Vec::new();
-    {
-        for call in &f.calls {
-            if !call.path.iter().any(|s| EAGER.contains(&s.name.as_str())) {
-                continue;
-            }
-            let Some(func) = innermost_named(f, call) else {
-                continue;
-            };
-            let fun = &f.functions[func as usize];
-            // Not the framework's own names, which a manager may override for other reasons.
-            let builtin = [
-                "all",
-                "filter",
-                "exclude",
-                "get",
-                "first",
-                "last",
-                "order_by",
-                "where",
-                "find",
-                "get_queryset",
-                "queryset",
-                "scope",
-            ];
-            if fun.class.is_some()
-                && !EAGER.contains(&fun.name.as_str())
-                && !builtin.contains(&fun.name.as_str())
-            {
-                out.push(fun.name.clone());
-            }
+    for call in &f.calls {
+        if !call.path.iter().any(|s| EAGER.contains(&s.name.as_str())) {
+            continue;
+        }
+        let Some(func) = innermost_named(f, call) else {
+            continue;
+        };
+        let fun = &f.functions[func as usize];
+        // Not the framework's own names, which a manager may override for other reasons.
+        let builtin = [
+            "all",
+            "filter",
+            "exclude",
+            "get",
+            "first",
+            "last",
+            "order_by",
+            "where",
+            "find",
+            "get_queryset",
+            "queryset",
+            "scope",
+        ];
+        if fun.class.is_some()
+            && !EAGER.contains(&fun.name.as_str())
+            && !builtin.contains(&fun.name.as_str())
+        {
+            out.push(fun.name.clone());
         }
     }
     out

@@ -467,6 +467,16 @@ pub fn debug_evidence(ctx: &Ctx, rule: &str, line: u32, work: &str, kind: Option
     }
 }
 
+/// [`debug_evidence`] for one piece of database work in a loop.
+pub fn debug_work(ctx: &Ctx, rule: &str, w: &InLoop) {
+    let work = if matches!(w.kind, Work::Helper { .. }) {
+        "helper"
+    } else {
+        "op"
+    };
+    debug_evidence(ctx, rule, w.call.span.line, work, evidence(ctx, w.loop_idx));
+}
+
 /// `Object.entries(prices)` → `prices`, `price_list.items()` → `price_list`,
 /// `enumerate(rows)` → `rows`, `days.times` → `days`.
 fn unwrap_iter(text: &str) -> String {

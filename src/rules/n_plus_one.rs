@@ -65,18 +65,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             help
         };
         if seen.insert(w.call.span.start) {
-            let work = if matches!(w.kind, Work::Helper { .. }) {
-                "helper"
-            } else {
-                "op"
-            };
-            db_loop::debug_evidence(
-                ctx,
-                ID,
-                w.call.span.line,
-                work,
-                db_loop::evidence(ctx, w.loop_idx),
-            );
+            db_loop::debug_work(ctx, ID, &w);
             out.push(db_loop::finding(
                 ID,
                 w.call.span,
