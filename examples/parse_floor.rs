@@ -90,7 +90,12 @@ fn parse_one(path: &std::path::Path, lang: Lang, counts: &Counts) {
     }
 }
 
+/// The same allocator as the `n1lint` binary (src/alloc.rs), so the floor stays comparable.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
+    n1lint::alloc::use_for_tree_sitter();
     let mut paths = Vec::new();
     let mut default_excludes = true;
     let mut jobs: Option<usize> = None;

@@ -22,6 +22,7 @@ macro_rules! eprint {
     }};
 }
 
+pub mod alloc;
 pub mod apis;
 pub mod baseline;
 pub mod cache;
