@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::lang::Lang;
 
 pub(crate) use budget::deeper_than;
-pub use extract::{extract, query_source, ExtractError, Limits};
+pub use extract::{extract, extract_query_cursor, query_source, walks, ExtractError, Limits};
 pub use text::{fnv1a, normalised_hash};
 
 /// A range of source text: byte offsets plus 1-based line and column (columns count
