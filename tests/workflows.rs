@@ -307,7 +307,12 @@ fn git(dir: &Path, args: &[&str]) -> String {
         ])
         .args(args)
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        // A file that does not exist: git reads no global config (not `/dev/null`, which a
+        // broken machine may have replaced with a regular file).
+        .env(
+            "GIT_CONFIG_GLOBAL",
+            dir.join(".n1lint-test-no-global-gitconfig"),
+        )
         .output()
         .expect("run git");
     assert!(

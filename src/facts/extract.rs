@@ -359,6 +359,43 @@ fn compiled(lang: Lang) -> &'static CompiledQuery {
     &all[lang.index()]
 }
 
+/// Field ids by name, per language: `Node::child_by_field_name` looks the name up by
+/// comparing it with every field name of the grammar, on each call (about 2% of a run).
+fn field_ids(lang: Lang) -> &'static HashMap<&'static str, u16> {
+    static IDS: OnceLock<Vec<HashMap<&'static str, u16>>> = OnceLock::new();
+    &IDS.get_or_init(|| {
+        Lang::ALL
+            .iter()
+            .map(|l| {
+                let g = l.grammar();
+                (1..=g.field_count() as u16)
+                    .filter_map(|id| g.field_name_for_id(id).map(|n| (n, id)))
+                    .collect()
+            })
+            .collect()
+    })[lang.index()]
+}
+
+thread_local! {
+    /// The field ids of the language this thread is extracting (set by `extract_with`).
+    static FIELDS: std::cell::Cell<Option<&'static HashMap<&'static str, u16>>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// `child_by_field_name` through the field ids of the language being extracted.
+trait Field<'t> {
+    fn field(&self, name: &str) -> Option<Node<'t>>;
+}
+
+impl<'t> Field<'t> for Node<'t> {
+    fn field(&self, name: &str) -> Option<Node<'t>> {
+        match FIELDS.with(|f| f.get()) {
+            Some(ids) => ids.get(name).and_then(|&id| self.child_by_field_id(id)),
+            None => self.child_by_field_name(name),
+        }
+    }
+}
+
 thread_local! {
     static PARSERS: RefCell<Vec<Option<Parser>>> = RefCell::new((0..Lang::ALL.len()).map(|_| None).collect());
 }
@@ -401,6 +438,7 @@ fn extract_with(
     limits: &Limits,
     walk: bool,
 ) -> Result<FileFacts, ExtractError> {
+    FIELDS.with(|f| f.set(Some(field_ids(lang))));
     if let Some(why) = super::guard::hazard(lang, src) {
         return Err(ExtractError::GrammarHazard(why));
     }
@@ -869,17 +907,17 @@ impl<'a> Builder<'a> {
         let mut path = Vec::new();
         let is_new = n.kind() == "new_expression";
         let args_node = match self.lang {
-            Lang::Ruby => n.child_by_field_name("arguments"),
-            _ => n.child_by_field_name("arguments"),
+            Lang::Ruby => n.field("arguments"),
+            _ => n.field("arguments"),
         };
         match self.lang {
             Lang::Ruby if n.kind() == "subshell" => path.push(seg("`", true)),
             Lang::Ruby => self.ruby_path(n, &mut path),
             _ => {
                 let callee = if is_new {
-                    n.child_by_field_name("constructor")
+                    n.field("constructor")
                 } else {
-                    n.child_by_field_name("function")
+                    n.field("function")
                 };
                 if let Some(c) = callee {
                     self.path_of(c, &mut path);
@@ -898,15 +936,15 @@ impl<'a> Builder<'a> {
         }
         let mut has_block = false;
         if self.lang == Lang::Ruby {
-            if let Some(b) = n.child_by_field_name("block") {
+            if let Some(b) = n.field("block") {
                 has_block = true;
                 // The block's parameters travel in `keys`.
                 let mut params = Vec::new();
-                if let Some(bp) = b.child_by_field_name("parameters") {
+                if let Some(bp) = b.field("parameters") {
                     collect_identifiers(bp, self.src, &mut params, 8);
                 }
                 let body = b
-                    .child_by_field_name("body")
+                    .field("body")
                     .map(|x| self.lines.node(x))
                     .unwrap_or_else(|| self.lines.node(b));
                 args.push(Arg {
@@ -931,10 +969,8 @@ impl<'a> Builder<'a> {
         let awaited = self.awaited.contains(&n.id());
         let recv = if has_block {
             let r = match self.lang {
-                Lang::Ruby => n.child_by_field_name("receiver"),
-                _ => n
-                    .child_by_field_name("function")
-                    .and_then(|f| f.child_by_field_name("object")),
+                Lang::Ruby => n.field("receiver"),
+                _ => n.field("function").and_then(|f| f.field("object")),
             };
             r.map(|r| short(self.src, r))
         } else {
@@ -979,31 +1015,26 @@ impl<'a> Builder<'a> {
             }
             match n.kind() {
                 "member_expression" => {
-                    let prop = n
-                        .child_by_field_name("property")
-                        .map(|p| text(self.src, p))
-                        .unwrap_or("");
+                    let prop = n.field("property").map(|p| text(self.src, p)).unwrap_or("");
                     rev.push(seg(prop, false));
-                    cur = n.child_by_field_name("object");
+                    cur = n.field("object");
                 }
                 "attribute" => {
                     let prop = n
-                        .child_by_field_name("attribute")
+                        .field("attribute")
                         .map(|p| text(self.src, p))
                         .unwrap_or("");
                     rev.push(seg(prop, false));
-                    cur = n.child_by_field_name("object");
+                    cur = n.field("object");
                 }
                 "subscript_expression" | "subscript" => {
                     rev.push(seg("[]", false));
-                    cur = n
-                        .child_by_field_name("object")
-                        .or_else(|| n.child_by_field_name("value"));
+                    cur = n.field("object").or_else(|| n.field("value"));
                 }
                 "call_expression" | "call" => {
                     // A call in the chain: mark the segment it produced as called.
                     let args = first_arg_texts(self.src, n);
-                    match n.child_by_field_name("function") {
+                    match n.field("function") {
                         Some(f) => {
                             let mut sub = Vec::new();
                             self.path_of_head(f, &mut sub);
@@ -1030,7 +1061,7 @@ impl<'a> Builder<'a> {
                     cur = n.named_child(0);
                 }
                 "new_expression" => {
-                    if let Some(c) = n.child_by_field_name("constructor") {
+                    if let Some(c) = n.field("constructor") {
                         let mut s = seg(text(self.src, c), true);
                         s.name = format!("new {}", s.name);
                         rev.push(s);
@@ -1064,10 +1095,8 @@ impl<'a> Builder<'a> {
     /// The last segment a callee expression names (`b` for `a.b`, `f` for `f`).
     fn path_of_head(&self, n: Node, out: &mut Vec<Seg>) {
         let name = match n.kind() {
-            "member_expression" => n.child_by_field_name("property").map(|p| text(self.src, p)),
-            "attribute" => n
-                .child_by_field_name("attribute")
-                .map(|p| text(self.src, p)),
+            "member_expression" => n.field("property").map(|p| text(self.src, p)),
+            "attribute" => n.field("attribute").map(|p| text(self.src, p)),
             "identifier" | "property_identifier" | "this" | "super" => Some(text(self.src, n)),
             "subscript_expression" | "subscript" => Some("[]"),
             _ => None,
@@ -1095,16 +1124,15 @@ impl<'a> Builder<'a> {
             match c.kind() {
                 "call" => {
                     let method = c
-                        .child_by_field_name("method")
+                        .field("method")
                         .map(|m| text(self.src, m))
                         .unwrap_or("call");
                     let args = first_arg_texts(self.src, c);
-                    let called = c.child_by_field_name("arguments").is_some()
-                        || c.child_by_field_name("block").is_some();
+                    let called = c.field("arguments").is_some() || c.field("block").is_some();
                     let mut s = seg(method, called);
                     s.args = args;
                     rev.push(s);
-                    cur = c.child_by_field_name("receiver");
+                    cur = c.field("receiver");
                 }
                 "scope_resolution" => {
                     rev.push(seg(text(self.src, c), false));
@@ -1134,20 +1162,18 @@ impl<'a> Builder<'a> {
             }
             let (keyword, value) = match child.kind() {
                 "keyword_argument" => (
-                    child
-                        .child_by_field_name("name")
-                        .map(|k| text(self.src, k).to_string()),
-                    child.child_by_field_name("value").unwrap_or(child),
+                    child.field("name").map(|k| text(self.src, k).to_string()),
+                    child.field("value").unwrap_or(child),
                 ),
                 "pair" if self.lang == Lang::Ruby => {
                     // Ruby `key: value` in an argument list.
-                    let k = child.child_by_field_name("key").map(|k| {
+                    let k = child.field("key").map(|k| {
                         text(self.src, k)
                             .trim_end_matches(':')
                             .trim_start_matches(':')
                             .to_string()
                     });
-                    (k, child.child_by_field_name("value").unwrap_or(child))
+                    (k, child.field("value").unwrap_or(child))
                 }
                 _ => (None, child),
             };
@@ -1158,7 +1184,7 @@ impl<'a> Builder<'a> {
                 for p in value.named_children(&mut c2) {
                     match p.kind() {
                         "pair" => {
-                            if let Some(k) = p.child_by_field_name("key") {
+                            if let Some(k) = p.field("key") {
                                 keys.push(
                                     text(self.src, k)
                                         .trim_matches(|c| c == '"' || c == '\'' || c == ':')
@@ -1191,7 +1217,7 @@ impl<'a> Builder<'a> {
 
     fn function(&mut self, n: Node) {
         let src = self.src;
-        let name_node = n.child_by_field_name("name");
+        let name_node = n.field("name");
         let mut name = name_node
             .map(|x| text(src, x).to_string())
             .unwrap_or_default();
@@ -1204,18 +1230,18 @@ impl<'a> Builder<'a> {
                 match p.kind() {
                     "variable_declarator" => {
                         name = p
-                            .child_by_field_name("name")
+                            .field("name")
                             .map(|x| text(src, x).to_string())
                             .unwrap_or_default()
                     }
                     "pair" => {
                         name = p
-                            .child_by_field_name("key")
+                            .field("key")
                             .map(|x| text(src, x).to_string())
                             .unwrap_or_default()
                     }
                     "assignment_expression" | "assignment" => {
-                        if let Some(l) = p.child_by_field_name("left") {
+                        if let Some(l) = p.field("left") {
                             let t = text(src, l);
                             name = t.rsplit('.').next().unwrap_or(t).to_string();
                             exported = t.starts_with("module.exports") || t.starts_with("exports.");
@@ -1247,13 +1273,11 @@ impl<'a> Builder<'a> {
         }
         let is_async = has_child_kind(n, "async");
         let body = n
-            .child_by_field_name("body")
+            .field("body")
             .map(|b| self.lines.node(b))
             .unwrap_or_else(|| self.lines.node(n));
         let mut params = Vec::new();
-        let pnode = n
-            .child_by_field_name("parameters")
-            .or_else(|| n.child_by_field_name("parameter"));
+        let pnode = n.field("parameters").or_else(|| n.field("parameter"));
         if let Some(p) = pnode {
             if p.kind() == "identifier" {
                 params.push(text(src, p).to_string());
@@ -1266,8 +1290,8 @@ impl<'a> Builder<'a> {
                 }
             }
         } else if self.lang == Lang::Ruby && n.kind() == "lambda" {
-            if let Some(b) = n.child_by_field_name("body") {
-                if let Some(bp) = b.child_by_field_name("parameters") {
+            if let Some(b) = n.field("body") {
+                if let Some(bp) = b.field("parameters") {
                     collect_identifiers(bp, src, &mut params, 16);
                 }
             }
@@ -1343,13 +1367,13 @@ impl<'a> Builder<'a> {
     fn class(&mut self, n: Node) {
         let src = self.src;
         let name = n
-            .child_by_field_name("name")
+            .field("name")
             .map(|x| text(src, x).to_string())
             .unwrap_or_default();
         let mut superclasses = Vec::new();
         match self.lang {
             Lang::Python => {
-                if let Some(s) = n.child_by_field_name("superclasses") {
+                if let Some(s) = n.field("superclasses") {
                     let mut c = s.walk();
                     for a in s.named_children(&mut c) {
                         if a.kind() != "keyword_argument" {
@@ -1359,7 +1383,7 @@ impl<'a> Builder<'a> {
                 }
             }
             Lang::Ruby => {
-                if let Some(s) = n.child_by_field_name("superclass") {
+                if let Some(s) = n.field("superclass") {
                     if let Some(e) = s.named_child(0) {
                         superclasses.push(short(src, e));
                     }
@@ -1373,9 +1397,7 @@ impl<'a> Builder<'a> {
                         let mut c2 = h.walk();
                         for e in h.named_children(&mut c2) {
                             if e.kind() == "extends_clause" {
-                                if let Some(v) =
-                                    e.child_by_field_name("value").or_else(|| e.named_child(0))
-                                {
+                                if let Some(v) = e.field("value").or_else(|| e.named_child(0)) {
                                     superclasses.push(short(src, v));
                                 }
                             } else if e.kind() != "implements_clause" {
@@ -1387,7 +1409,7 @@ impl<'a> Builder<'a> {
             }
         }
         let body = n
-            .child_by_field_name("body")
+            .field("body")
             .map(|b| self.lines.node(b))
             .unwrap_or_else(|| self.lines.node(n));
         let decorators = self.decorators(n);
@@ -1425,8 +1447,8 @@ impl<'a> Builder<'a> {
                     .named_children(&mut c)
                     .find(|x| x.kind() == "for_in_clause");
                 if let Some(cl) = clause {
-                    iter_node = cl.child_by_field_name("right");
-                    if let Some(l) = cl.child_by_field_name("left") {
+                    iter_node = cl.field("right");
+                    if let Some(l) = cl.field("left") {
                         collect_identifiers(l, src, &mut vars, 16);
                     }
                     header = self.lines.node(cl);
@@ -1434,12 +1456,12 @@ impl<'a> Builder<'a> {
                     header = self.lines.node(n);
                 }
                 body = n
-                    .child_by_field_name("body")
+                    .field("body")
                     .map(|b| self.lines.node(b))
                     .unwrap_or(header);
             }
             _ => {
-                let b = n.child_by_field_name("body");
+                let b = n.field("body");
                 body = b
                     .map(|b| self.lines.node(b))
                     .unwrap_or_else(|| self.lines.node(n));
@@ -1456,23 +1478,20 @@ impl<'a> Builder<'a> {
                 header = self
                     .lines
                     .span(n.start_byte(), trim_end(src, n.start_byte(), hend));
-                iter_node = n
-                    .child_by_field_name("right")
-                    .or_else(|| n.child_by_field_name("value"))
-                    .map(|v| {
-                        if v.kind() == "in" {
-                            v.named_child(0).unwrap_or(v)
-                        } else {
-                            v
-                        }
-                    });
+                iter_node = n.field("right").or_else(|| n.field("value")).map(|v| {
+                    if v.kind() == "in" {
+                        v.named_child(0).unwrap_or(v)
+                    } else {
+                        v
+                    }
+                });
                 if kind == LoopKind::While {
                     iter_node = None;
                 }
                 // `for (let i = 0; i < rows.length; i++)`, `while (i < rows.length)`: the loop
                 // walks `rows`.
                 if iter_node.is_none() {
-                    if let Some(cond) = n.child_by_field_name("condition") {
+                    if let Some(cond) = n.field("condition") {
                         let ct = text(src, cond);
                         if let Some(pos) = ct.find(".length") {
                             let before = &ct[..pos];
@@ -1487,14 +1506,12 @@ impl<'a> Builder<'a> {
                         }
                     }
                 }
-                let left = n
-                    .child_by_field_name("left")
-                    .or_else(|| n.child_by_field_name("pattern"));
+                let left = n.field("left").or_else(|| n.field("pattern"));
                 if let Some(l) = left {
                     collect_identifiers(l, src, &mut vars, 16);
                 }
                 is_await = n
-                    .child_by_field_name("kind")
+                    .field("kind")
                     .map(|k| k.kind() == "await")
                     .unwrap_or(false)
                     || has_child_kind(n, "await")
@@ -1505,7 +1522,7 @@ impl<'a> Builder<'a> {
         // `while True:` / `while (true)` / `loop do`: a service loop, not a loop over data;
         // `range(10)`: a few fixed passes.
         let forever = kind == LoopKind::While
-            && n.child_by_field_name("condition")
+            && n.field("condition")
                 .map(|c| {
                     matches!(
                         text(src, c).trim_matches(|ch| ch == '(' || ch == ')' || ch == ' '),
@@ -1756,7 +1773,7 @@ impl<'a> Builder<'a> {
             }
             match p.kind() {
                 "variable_declarator" if stmt.kind() == "await_expression" => {
-                    target = p.child_by_field_name("name");
+                    target = p.field("name");
                     stmt = p;
                 }
                 "lexical_declaration" | "variable_declaration" => {
@@ -1778,9 +1795,9 @@ impl<'a> Builder<'a> {
                     break;
                 }
                 "assignment_expression" | "assignment"
-                    if p.child_by_field_name("right").map(|r| r.id()) == Some(stmt.id()) =>
+                    if p.field("right").map(|r| r.id()) == Some(stmt.id()) =>
                 {
-                    target = p.child_by_field_name("left");
+                    target = p.field("left");
                     let single = target.is_some_and(|t| t.kind() == "identifier");
                     usage = if self.lang == Lang::Python && single {
                         AwaitUse::Const
@@ -1957,14 +1974,8 @@ impl<'a> Builder<'a> {
     fn assign(&mut self, n: Node) {
         let src = self.src;
         let (left, right) = match n.kind() {
-            "variable_declarator" => (
-                n.child_by_field_name("name"),
-                n.child_by_field_name("value"),
-            ),
-            _ => (
-                n.child_by_field_name("left"),
-                n.child_by_field_name("right"),
-            ),
+            "variable_declarator" => (n.field("name"), n.field("value")),
+            _ => (n.field("left"), n.field("right")),
         };
         let (Some(left), Some(right)) = (left, right) else {
             return;
@@ -2029,11 +2040,11 @@ impl<'a> Builder<'a> {
                                 }
                                 "pair_pattern" => {
                                     let k = p
-                                        .child_by_field_name("key")
+                                        .field("key")
                                         .map(|k| text(src, k).to_string())
                                         .unwrap_or_default();
                                     let v = p
-                                        .child_by_field_name("value")
+                                        .field("value")
                                         .map(|k| text(src, k).to_string())
                                         .unwrap_or_default();
                                     self.f.imports.push(Import {
@@ -2063,17 +2074,15 @@ impl<'a> Builder<'a> {
         let src = self.src;
         match self.lang {
             Lang::Python => {
-                let module = n
-                    .child_by_field_name("module_name")
-                    .map(|m| text(src, m).to_string());
+                let module = n.field("module_name").map(|m| text(src, m).to_string());
                 let mut c = n.walk();
                 for name in n.children_by_field_name("name", &mut c) {
                     let (imported, local) = match name.kind() {
                         "aliased_import" => (
-                            name.child_by_field_name("name")
+                            name.field("name")
                                 .map(|x| text(src, x).to_string())
                                 .unwrap_or_default(),
-                            name.child_by_field_name("alias")
+                            name.field("alias")
                                 .map(|x| text(src, x).to_string())
                                 .unwrap_or_default(),
                         ),
@@ -2097,7 +2106,7 @@ impl<'a> Builder<'a> {
                 }
             }
             _ => {
-                let Some(source) = n.child_by_field_name("source") else {
+                let Some(source) = n.field("source") else {
                     return;
                 };
                 let source = text(src, source)
@@ -2130,11 +2139,11 @@ impl<'a> Builder<'a> {
                             }
                             "import_specifier" => {
                                 let name = ch
-                                    .child_by_field_name("name")
+                                    .field("name")
                                     .map(|x| text(src, x).to_string())
                                     .unwrap_or_default();
                                 let local = ch
-                                    .child_by_field_name("alias")
+                                    .field("alias")
                                     .map(|x| text(src, x).to_string())
                                     .unwrap_or_else(|| name.clone());
                                 self.f.imports.push(Import {
@@ -2164,12 +2173,12 @@ impl<'a> Builder<'a> {
             match cur.kind() {
                 "member_expression" | "attribute" => {
                     let prop = cur
-                        .child_by_field_name("property")
-                        .or_else(|| cur.child_by_field_name("attribute"))
+                        .field("property")
+                        .or_else(|| cur.field("attribute"))
                         .map(|p| text(self.src, p))
                         .unwrap_or("");
                     path.push(prop.to_string());
-                    match cur.child_by_field_name("object") {
+                    match cur.field("object") {
                         Some(o) => cur = o,
                         None => return,
                     }
@@ -2390,7 +2399,7 @@ fn leaf_seg(t: &str) -> Seg {
 
 /// The texts (short) of a call node's first four arguments.
 fn first_arg_texts(src: &str, call: Node) -> Vec<String> {
-    call.child_by_field_name("arguments")
+    call.field("arguments")
         .map(|a| {
             let mut w = a.walk();
             a.named_children(&mut w)
@@ -2411,10 +2420,8 @@ fn seg(name: &str, called: bool) -> Seg {
 
 fn next_object(f: Node) -> Option<Node> {
     match f.kind() {
-        "member_expression" | "attribute" => f.child_by_field_name("object"),
-        "subscript_expression" | "subscript" => f
-            .child_by_field_name("object")
-            .or_else(|| f.child_by_field_name("value")),
+        "member_expression" | "attribute" => f.field("object"),
+        "subscript_expression" | "subscript" => f.field("object").or_else(|| f.field("value")),
         _ => None,
     }
 }
