@@ -116,8 +116,20 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        let drf_attr = f.lang == Lang::Python && drf_list_queryset(ctx, c);
+        let drf_attr =
+            f.lang == Lang::Python && (drf_list_queryset(ctx, c) || drf_get_queryset(ctx, c));
         if !drf_attr && !on_request_path(ctx, c) {
+            continue;
+        }
+        if let Some(what) = sqlalchemy_select(f, c) {
+            // The handler returns the rows, or a function whose result a handler sends
+            // back does.
+            if (in_handler(ctx, c) || returned_by_helper(ctx, c))
+                && sqlalchemy_rows_returned(f, c)
+                && seen.insert(c.span.start)
+            {
+                out.push(finding(c, what, "add `.limit(n)` and `.offset(m)` to the `select()` (or keyset pagination) driven by the request"));
+            }
             continue;
         }
         let Some((what, help)) = unbounded(ctx, c) else {
@@ -134,9 +146,13 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
         let returned = drf_attr
             || if f.lang == Lang::Python {
-                python_response_arg(f, c) || python_var_to_response(f, c)
-            } else {
+                python_response_arg(f, c)
+                    || python_var_to_response(f, c)
+                    || (returned_by_helper(ctx, c) && flows_to_response(ctx, c))
+            } else if in_handler(ctx, c) {
                 flows_to_response(ctx, c)
+            } else {
+                returned_by_helper(ctx, c) && flows_to_response(ctx, c)
             }
             || rails_index_ivar(ctx, c);
         if !returned || !seen.insert(c.span.start) {
@@ -148,19 +164,169 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if reassigned_later(f, c) || custom_queryset_method(ctx, c) || admin_only(ctx, c) {
             continue;
         }
-        out.push(Finding {
-            rule: ID,
-            span: c.span,
-            message: format!(
-                "{what}, and its rows go back to the client: the response grows with the table"
-            ),
-            label: "unbounded list query".into(),
-            help: help.into(),
-            related: Vec::new(),
-            code_hash: c.hash,
-            fix: None,
-        });
+        out.push(finding(c, what, help));
     }
+}
+
+fn finding(c: &Call, what: String, help: &str) -> Finding {
+    Finding {
+        rule: ID,
+        span: c.span,
+        message: format!(
+            "{what}, and its rows go back to the client: the response grows with the table"
+        ),
+        label: "unbounded list query".into(),
+        help: help.into(),
+        related: Vec::new(),
+        code_hash: c.hash,
+        fix: None,
+    }
+}
+
+/// SQLAlchemy 2.0 style in a module that imports SQLAlchemy: `db.execute(select(M)...)` or
+/// `session.scalars(select(M)...)`, the statement written in the call or built in a name
+/// of the same function (`stmt = select(M)`, `stmt = stmt.where(...)`), with no bound:
+/// no `.limit()`/`.offset()`/`.slice()`, not an aggregate (`select(func.count(...))`),
+/// not narrowed to given keys (`.in_(ids)`) or to one row by its `id`.
+fn sqlalchemy_select(f: &crate::facts::FileFacts, c: &Call) -> Option<String> {
+    if f.lang != Lang::Python
+        || c.path.len() != 2
+        || !matches!(c.method(), "execute" | "scalars")
+        || !f.imports.iter().any(|i| i.source.starts_with("sqlalchemy"))
+    {
+        return None;
+    }
+    let arg = c.args.first()?;
+    let text = if arg.kind == ArgKind::Ident {
+        // Every assignment to the name before the call, in the same function.
+        let parts: Vec<&str> = f
+            .assigns
+            .iter()
+            .filter(|a| {
+                a.func == c.func
+                    && a.span.end <= c.span.start
+                    && a.targets.iter().any(|t| *t == arg.text)
+            })
+            .map(|a| a.value_text.as_str())
+            .collect();
+        if !parts.first()?.starts_with("select(") {
+            return None;
+        }
+        parts
+    } else {
+        vec![arg.text.as_str()]
+    };
+    // A text cut at the stored length may hide its `.limit()`.
+    if text.iter().any(|t| t.len() >= 240) || !text[0].starts_with("select(") {
+        return None;
+    }
+    let bounded = text.iter().any(|t| {
+        t.starts_with("select(func.")
+            || [
+                ".limit(",
+                ".offset(",
+                ".slice(",
+                ".fetch(",
+                ".in_(",
+                ".id ==",
+                "(id=",
+                ", id=",
+                ".group_by(",
+                ".exists(",
+            ]
+            .iter()
+            .any(|b| t.contains(b))
+    });
+    (!bounded).then(|| format!("`{}(select(...))` has no `.limit()`", c.dotted()))
+}
+
+/// The rows of a SQLAlchemy `execute`/`scalars` call are what its function returns:
+/// `return (await db.execute(...)).scalars().all()`, or the result is bound to a name
+/// (`result = ...`, then maybe `rows = result.scalars().all()`) that a later `return` of the
+/// same function hands back (`return [Model.validate(r) for r in rows]`).
+fn sqlalchemy_rows_returned(f: &crate::facts::FileFacts, c: &Call) -> bool {
+    // One row or one value, not the rows: `.first()`, `.scalar_one_or_none()`, `len(rows)`.
+    let single = |t: &str| {
+        [
+            ".first(",
+            ".one(",
+            ".scalar(",
+            ".scalar_one",
+            ".one_or_none(",
+            "len(",
+        ]
+        .iter()
+        .any(|m| t.contains(m))
+    };
+    let own_return = |t: &str, names: &[&str]| {
+        t.starts_with("return")
+            && !single(t)
+            && names.iter().any(|n| super::request::returns_rows(t, n))
+    };
+    let exits = || {
+        f.exits
+            .iter()
+            .zip(&f.exit_texts)
+            .filter(|((s, _), _)| innermost_func(f, *s) == c.func)
+    };
+    // Returned in the same statement: `return (await db.execute(q)).scalars().all()`.
+    if exits().any(|((s, e), t)| {
+        *s <= c.span.start
+            && c.span.end <= *e
+            && !single(t)
+            && t.strip_prefix("return")
+                .map(str::trim_start)
+                .is_some_and(|r| r.starts_with('(') || r.starts_with('[') || r.starts_with("await"))
+    }) {
+        return true;
+    }
+    let Some(a) = f
+        .assigns
+        .iter()
+        .find(|a| a.func == c.func && a.span.contains(&c.span) && a.targets.len() == 1)
+    else {
+        return false;
+    };
+    if single(&a.value_text) {
+        return false;
+    }
+    let mut names: Vec<&str> = vec![a.targets[0].as_str()];
+    // One step of renaming: `rows = result.scalars().all()`.
+    for b in &f.assigns {
+        if b.func == c.func
+            && b.span.start > a.span.end
+            && b.targets.len() == 1
+            && super::request::returns_rows(&b.value_text, names[0])
+            && !single(&b.value_text)
+        {
+            names.push(b.targets[0].as_str());
+        }
+    }
+    exits().any(|((s, _), t)| *s > a.span.end && own_return(t, &names))
+}
+
+fn innermost_func(f: &crate::facts::FileFacts, off: u32) -> Option<crate::facts::Idx> {
+    f.functions
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| x.span.start <= off && off < x.span.end)
+        .min_by_key(|(_, x)| x.span.len())
+        .map(|(i, _)| i as crate::facts::Idx)
+}
+
+/// Is the call inside a handler itself (not a function a handler reaches)?
+fn in_handler(ctx: &Ctx, c: &Call) -> bool {
+    ctx.index.request.handler_at(ctx.file, &c.span).is_some()
+}
+
+/// Outside a handler: the call sits in a function whose result a handler sends back
+/// (directly or through the functions that return it in turn), and the query's rows are
+/// what it returns. A helper whose result the handler only inspects, counts or filters
+/// with does not send its rows.
+fn returned_by_helper(ctx: &Ctx, c: &Call) -> bool {
+    !in_handler(ctx, c)
+        && crate::index::innermost_named(ctx.facts, c)
+            .is_some_and(|fx| ctx.index.response_helpers.contains(&(ctx.file, fx)))
 }
 
 /// Python: the queryset is handed straight to the response (`JsonResponse(list(qs))`,
@@ -244,6 +410,88 @@ fn drf_list_queryset(ctx: &Ctx, c: &Call) -> bool {
         return false;
     };
     let Some(ci) = a.class else { return false };
+    // A class that computes its own queryset (`get_queryset`, `filter_queryset`) does not
+    // list the attribute as written.
+    let own_queryset = f.functions.iter().any(|x| {
+        x.class == Some(ci) && matches!(x.name.as_str(), "get_queryset" | "filter_queryset")
+    });
+    !own_queryset && unpaginated_list_view(ctx, ci)
+}
+
+/// `def get_queryset(self): return Model.objects.filter(...)` on a DRF list view with no
+/// pagination (see [`unpaginated_list_view`]) whose `list` is DRF's own: the queryset
+/// returned is what the list serializes. Silent when the rows are the children of one
+/// object the method looks up (`get_object_or_404(Task, pk=...)`, `self.kwargs[...]`):
+/// those lists are as long as one parent's children.
+fn drf_get_queryset(ctx: &Ctx, c: &Call) -> bool {
+    let f = ctx.facts;
+    let Some(fi) = c.func else { return false };
+    let func = &f.functions[fi as usize];
+    if func.name != "get_queryset" {
+        return false;
+    }
+    let Some(ci) = func.class else { return false };
+    // `list` overridden: what it sends is its own business (checked where it responds),
+    // unless it only defers to DRF's (`return super().list(request, ...)`).
+    let own_list = f
+        .functions
+        .iter()
+        .position(|x| x.class == Some(ci) && x.name == "list");
+    if let Some(li) = own_list {
+        let defers = f.calls.iter().any(|d| {
+            d.func == Some(li as crate::facts::Idx) && d.root() == "super" && d.method() == "list"
+        });
+        if !defers {
+            return false;
+        }
+    }
+    // Returned as it is: not sliced (`return qs[:100]`) nor chained on.
+    let returned = f.exits.iter().zip(&f.exit_texts).any(|(&(s, e), t)| {
+        s <= c.span.start
+            && c.span.end <= e
+            && t.starts_with("return")
+            && !t
+                .get((c.span.end - s) as usize..)
+                .is_some_and(|after| after.trim_start().starts_with(['[', '.']))
+    }) || returned_name(f, c, fi);
+    let one_parent = f.calls.iter().any(|d| {
+        d.func == Some(fi)
+            && matches!(
+                d.method(),
+                "get_object_or_404" | "get_object" | "get_parent_object" | "get_entity"
+            )
+    }) || c.args.iter().any(|a| a.text.contains("self.kwargs"))
+        || c.path
+            .iter()
+            .any(|s| s.args.iter().any(|a| a.contains("self.kwargs")));
+    returned && !one_parent && unpaginated_list_view(ctx, ci)
+}
+
+/// The query is assigned to a name that the function then returns as it is
+/// (`qs = Model.objects.filter(...)` ... `return qs`).
+fn returned_name(f: &crate::facts::FileFacts, c: &Call, fi: crate::facts::Idx) -> bool {
+    let Some(a) = f.assigns.iter().find(|a| {
+        a.value_call
+            .is_some_and(|ci| f.calls[ci as usize].span == c.span)
+    }) else {
+        return false;
+    };
+    let [v] = a.targets.as_slice() else {
+        return false;
+    };
+    f.exits.iter().zip(&f.exit_texts).any(|(&(s, _), t)| {
+        s > a.span.end
+            && f.functions[fi as usize].span.start <= s
+            && s < f.functions[fi as usize].span.end
+            && t.strip_prefix("return").map(str::trim) == Some(v.as_str())
+    })
+}
+
+/// A DRF list view (`ListAPIView`, `ModelViewSet`, ...) with no pagination of its own
+/// (`pagination_class`, a `paginate_queryset` call), in a project whose settings set no
+/// default pagination class.
+fn unpaginated_list_view(ctx: &Ctx, ci: crate::facts::Idx) -> bool {
+    let f = ctx.facts;
     let class = &f.classes[ci as usize];
     let list_view = class.superclasses.iter().any(|s| {
         let b = s.rsplit('.').next().unwrap_or(s);
@@ -261,14 +509,12 @@ fn drf_list_queryset(ctx: &Ctx, c: &Call) -> bool {
             && x.func.is_none()
             && x.targets.iter().any(|t| t == "pagination_class")
             && x.value_text != "None"
-    });
-    // A class that computes its own queryset (`get_queryset`, `filter_queryset`) does not
-    // list the attribute as written.
-    let own_queryset = f.functions.iter().any(|x| {
-        x.class == Some(ci) && matches!(x.name.as_str(), "get_queryset" | "filter_queryset")
-    });
+    }) || f
+        .calls
+        .iter()
+        .any(|d| d.class == Some(ci) && d.method() == "paginate_queryset");
     let paginated_by_default = ctx.index.default_pagination && project_paginates(ctx);
-    list_view && !has_pagination && !own_queryset && !paginated_by_default
+    list_view && !has_pagination && !paginated_by_default
 }
 
 /// Does a Django settings module of this file's project set `DEFAULT_PAGINATION_CLASS`?
