@@ -286,10 +286,11 @@ fn compiled_nest(f: &FileFacts, h: &mut FileHandlers) {
             continue;
         }
         match c.args.as_slice() {
-            [_, class] if class.kind == ArgKind::Ident => {
-                if decorators(c).iter().any(|d| controller_decorator(d)) {
-                    controllers.push(class.text.as_str());
-                }
+            [_, class]
+                if class.kind == ArgKind::Ident
+                    && decorators(c).iter().any(|d| controller_decorator(d)) =>
+            {
+                controllers.push(class.text.as_str());
             }
             [_, target, name, ..] if name.kind == ArgKind::String => {
                 let Some(class) = target.text.strip_suffix(".prototype") else {
