@@ -70,6 +70,8 @@ fn is_test_file(file: &str) -> bool {
         || file.ends_with("_test.rb")
         || file.contains(".test.")
         || file.contains(".spec.")
+        || file.contains("-test.")
+        || file.starts_with("e2e.")
         || file == "conftest.py"
 }
 
@@ -183,29 +185,14 @@ fn ecma(path: &str, f: &FileFacts, h: &mut FileHandlers) {
     for func in &f.functions {
         let Some(ci) = func.class else { continue };
         let class = &f.classes[ci as usize];
-        if !class.decorators.iter().any(|d| d.starts_with("Controller")) {
+        if !class.decorators.iter().any(|d| controller_decorator(d)) {
             continue;
         }
-        if func.decorators.iter().any(|d| {
-            let name = d.split('(').next().unwrap_or("");
-            matches!(
-                name,
-                "Get"
-                    | "Post"
-                    | "Put"
-                    | "Patch"
-                    | "Delete"
-                    | "All"
-                    | "Head"
-                    | "Options"
-                    | "Sse"
-                    | "MessagePattern"
-                    | "EventPattern"
-            )
-        }) {
+        if func.decorators.iter().any(|d| route_decorator(d)) {
             h.regions.push((func.span, "nestjs"));
         }
     }
+    compiled_nest(f, h);
     // Next.js: `pages/api/**` default exports, `app/**/route.ts` exporting GET/POST/...
     let in_pages_api = path.contains("pages/api/");
     let is_route_file = path.contains("app/")
@@ -234,6 +221,97 @@ fn ecma(path: &str, f: &FileFacts, h: &mut FileHandlers) {
             && func.params[2] == "next"
         {
             h.regions.push((func.span, "middleware"));
+        }
+    }
+}
+
+/// The name a decorator expression calls: `Get` for `Get('/x')`, `common_1.Get('/x')` and
+/// compiled TypeScript's `(0, common_1.Get)('/x')` (read as one segment `0, common_1.Get`).
+fn decorator_name(d: &str) -> &str {
+    let head = d.split('(').next().unwrap_or("");
+    let head = head.strip_prefix("0, ").unwrap_or(head);
+    head.rsplit('.').next().unwrap_or(head).trim()
+}
+
+/// A class decorator that makes a NestJS-style controller (`@Controller('x')`, n8n's
+/// `@RestController('/x')`).
+fn controller_decorator(d: &str) -> bool {
+    matches!(decorator_name(d), "Controller" | "RestController")
+}
+
+/// A method decorator that routes requests or messages to the method.
+fn route_decorator(d: &str) -> bool {
+    matches!(
+        decorator_name(d),
+        "Get"
+            | "Post"
+            | "Put"
+            | "Patch"
+            | "Delete"
+            | "All"
+            | "Head"
+            | "Options"
+            | "Sse"
+            | "MessagePattern"
+            | "EventPattern"
+    )
+}
+
+/// Compiled TypeScript decorators: `__decorate([(0, common_1.Get)('/x'), ...],
+/// Ctrl.prototype, "list", null)` routes the method `list` of class `Ctrl`, and
+/// `Ctrl = __decorate([(0, common_1.Controller)('x')], Ctrl)` makes `Ctrl` a controller.
+fn compiled_nest(f: &FileFacts, h: &mut FileHandlers) {
+    if !f
+        .calls
+        .iter()
+        .any(|c| c.path.len() == 1 && c.root() == "__decorate")
+    {
+        return;
+    }
+    // The decorator calls listed in a `__decorate` call's first (array) argument.
+    let decorators = |c: &crate::facts::Call| -> Vec<&str> {
+        let Some(list) = c.args.first().filter(|a| a.kind == ArgKind::Array) else {
+            return Vec::new();
+        };
+        f.calls
+            .iter()
+            .filter(|d| list.span.contains(&d.span) && d.path.len() == 1)
+            .map(|d| decorator_name(d.root()))
+            .collect()
+    };
+    let mut controllers: Vec<&str> = Vec::new();
+    let mut routed: Vec<(&str, &str)> = Vec::new();
+    for c in &f.calls {
+        if c.path.len() != 1 || c.root() != "__decorate" {
+            continue;
+        }
+        match c.args.as_slice() {
+            [_, class]
+                if class.kind == ArgKind::Ident
+                    && decorators(c).iter().any(|d| controller_decorator(d)) =>
+            {
+                controllers.push(class.text.as_str());
+            }
+            [_, target, name, ..] if name.kind == ArgKind::String => {
+                let Some(class) = target.text.strip_suffix(".prototype") else {
+                    continue;
+                };
+                if decorators(c).iter().any(|d| route_decorator(d)) {
+                    routed.push((class, name.text.trim_matches(['"', '\'', '`'])));
+                }
+            }
+            _ => {}
+        }
+    }
+    for (class, method) in routed {
+        if !controllers.contains(&class) {
+            continue;
+        }
+        for func in &f.functions {
+            let Some(ci) = func.class else { continue };
+            if func.name == method && f.classes[ci as usize].name == class {
+                h.regions.push((func.span, "nestjs"));
+            }
         }
     }
 }
@@ -375,6 +453,26 @@ fn ruby(f: &FileFacts, h: &mut FileHandlers) {
             }
         }
     }
+}
+
+/// A Python handler that only administrators reach: FastAPI's
+/// `user=Depends(get_admin_user)` in its parameters or `dependencies=[Depends(...admin...)]`
+/// in its route decorator. What it lists are the tables administrators manage.
+pub fn admin_handler(f: &FileFacts, region: &Span) -> bool {
+    if f.lang != Lang::Python {
+        return false;
+    }
+    let Some(func) = f.functions.iter().find(|x| x.span == *region) else {
+        return false;
+    };
+    let admin = |t: &str| t.contains("Depends(") && t.contains("admin");
+    func.decorators.iter().any(|d| admin(d))
+        || f.calls.iter().any(|c| {
+            c.method() == "Depends"
+                && func.span.start <= c.span.start
+                && c.span.end <= func.body.start
+                && c.args.iter().any(|a| a.text.contains("admin"))
+        })
 }
 
 /// Handlers of every file and the functions they reach (up to `depth` calls deep).

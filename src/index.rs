@@ -39,6 +39,8 @@ pub struct LocalFacts {
     default_pagination: bool,
     handlers: crate::handlers::FileHandlers,
     eager_methods: Vec<String>,
+    /// Module-level singletons: `Memories = MemoriesTable()` as (name, class).
+    instances: Vec<(String, String)>,
 }
 
 pub fn local_facts(path: &str, f: &FileFacts) -> LocalFacts {
@@ -51,11 +53,37 @@ pub fn local_facts(path: &str, f: &FileFacts) -> LocalFacts {
                     .iter()
                     .any(|t| t.starts_with("requests.") || t.starts_with("HTTPAdapter."))
             }),
-        default_pagination: (path.ends_with("settings.py") || path.contains("/settings/"))
-            && f.strings_mention("DEFAULT_PAGINATION_CLASS"),
+        // Settings modules, and helpers that build the `REST_FRAMEWORK` dict for them
+        // (`get_drf_settings()` in an API package); never a test.
+        default_pagination: f.lang == Lang::Python
+            && f.strings_mention("DEFAULT_PAGINATION_CLASS")
+            && !crate::handlers::is_test_path(path),
         handlers: crate::handlers::find(path, f),
         eager_methods: eager_methods(f),
+        instances: instances(f),
     }
+}
+
+/// Python module-level singletons, `Users = UsersTable()`: a capitalised name bound at the
+/// top of a module to a call of a capitalised class with no arguments.
+fn instances(f: &FileFacts) -> Vec<(String, String)> {
+    if f.lang != Lang::Python {
+        return Vec::new();
+    }
+    f.assigns
+        .iter()
+        .filter(|a| a.func.is_none() && a.class.is_none())
+        .filter_map(|a| {
+            let [name] = a.targets.as_slice() else {
+                return None;
+            };
+            let c = &f.calls[a.value_call? as usize];
+            let class = c.root();
+            let capital = |t: &str| t.chars().next().is_some_and(|x| x.is_ascii_uppercase());
+            (c.path.len() == 1 && c.args.is_empty() && capital(name) && capital(class))
+                .then(|| (name.clone(), class.to_string()))
+        })
+        .collect()
 }
 
 /// A call site: (file, the call's span, the innermost function the call is in).
@@ -74,6 +102,8 @@ struct Edge {
     /// What the head of a chain resolves to (`lazy_helper(x)` in `lazy_helper(x).sum()`).
     head: Option<(u32, Idx)>,
     target: Option<(u32, Idx)>,
+    /// What an injected collaborator's method call resolves to (request reach only).
+    injected: Option<(u32, Idx)>,
 }
 
 /// One file's share of the index, from [`ProjectIndex::scan`].
@@ -83,6 +113,9 @@ pub struct FileScan {
     lazy: Vec<(u32, Idx)>,
     edges: Vec<Edge>,
     idle_async: Vec<(u32, Idx)>,
+    /// Calls to project functions whose result leaves the function they are in (sent or
+    /// returned): (the named function they are in, whether a handler makes them, target).
+    returns: Vec<(Option<Idx>, bool, (u32, Idx))>,
 }
 
 #[derive(Debug, Default)]
@@ -114,13 +147,19 @@ pub struct ProjectIndex {
     /// Project function → the calls that resolve to it: (file, call span, the innermost
     /// function the call is in), in file and source order.
     pub callers: HashMap<(u32, Idx), Vec<CallSite>>,
-    /// Paths of Django settings modules that set `DEFAULT_PAGINATION_CLASS`.
+    /// Project functions whose result a handler sends back, directly or through functions
+    /// that return it (up to 3 calls deep): what they return reaches the client.
+    pub response_helpers: HashSet<(u32, Idx)>,
+    /// Paths of Django settings modules (or the helpers that build their `REST_FRAMEWORK`)
+    /// that set `DEFAULT_PAGINATION_CLASS`.
     pub pagination_settings: Vec<String>,
     by_path: HashMap<String, u32>,
     /// file stem (`repo`, `helpers`) → file indexes.
     by_stem: HashMap<String, Vec<u32>>,
     /// class/module name → (file, class index).
     classes: HashMap<String, Vec<(u32, Idx)>>,
+    /// Module-level singleton name → the classes it is bound to (`Users` → `UsersTable`).
+    instances: HashMap<String, Vec<String>>,
     query_functions: Vec<String>,
     write_functions: Vec<String>,
     /// Entry points and the functions they reach.
@@ -225,6 +264,9 @@ impl ProjectIndex {
             }
             rels.extend(l.relations);
             ix.eager_methods.extend(l.eager_methods);
+            for (name, class) in l.instances {
+                ix.instances.entry(name).or_default().push(class);
+            }
             for (_, fw) in &l.handlers.regions {
                 *ix.request.counts.entry(fw).or_default() += 1;
             }
@@ -392,6 +434,54 @@ impl ProjectIndex {
         }
     }
 
+    /// An injected collaborator named after its class: `this.userService.list()` with
+    /// `constructor(private userService: UserService)` (NestJS-style dependency
+    /// injection, compiled or not) resolves to `UserService.list` when one class of the
+    /// project has that name; a Python module-level singleton (`Users.get_users()` with
+    /// `Users = UsersTable()`) to the method of its class. Used for request reachability
+    /// and response helpers only: the database-helper links keep to
+    /// [`ProjectIndex::resolve`].
+    pub fn resolve_injected(
+        &self,
+        files: &[(&str, &FileFacts)],
+        file: u32,
+        call: &Call,
+    ) -> Option<(u32, Idx)> {
+        let f = files[file as usize].1;
+        let name = call.method();
+        let method_of = |class: &str| {
+            // One class of that name only: a name shared by several classes cannot be told
+            // apart.
+            let [(fi, ci)] = self.classes.get(class)?.as_slice() else {
+                return None;
+            };
+            files[*fi as usize]
+                .1
+                .functions
+                .iter()
+                .position(|x| x.name == name && x.class == Some(*ci) && x.arg_of.is_none())
+                .map(|i| (*fi, i as Idx))
+        };
+        // A module-level singleton: `Users.get_users()` with `Users = UsersTable()`.
+        if f.lang == Lang::Python && call.path.len() == 2 {
+            let [class] = self.instances.get(call.root())?.as_slice() else {
+                return None;
+            };
+            return method_of(class);
+        }
+        if f.lang == Lang::Ruby || call.path.len() != 3 || !matches!(call.root(), "this" | "self") {
+            return None;
+        }
+        let field = call.path[1].name.trim_start_matches('_');
+        let mut chars = field.chars();
+        let first = chars.next()?;
+        if !first.is_ascii_lowercase() {
+            return None;
+        }
+        let class: String = first.to_ascii_uppercase().to_string() + chars.as_str();
+        method_of(&class)
+    }
+
     /// What one file adds to the index once the models are known: the functions that run
     /// database work themselves (depth 1), the ones that hand back an unevaluated query, and
     /// every call that resolves to a project function. `f` is the file's facts; `files` may
@@ -415,8 +505,22 @@ impl ProjectIndex {
                 })
                 .flatten();
             let target = self.resolve(files, file, call);
-            if head.is_none() && target.is_none() {
+            let injected = target
+                .is_none()
+                .then(|| self.resolve_injected(files, file, call))
+                .flatten();
+            if head.is_none() && target.is_none() && injected.is_none() {
                 continue;
+            }
+            if let Some(t) = target.or(injected) {
+                if crate::rules::request::rows_leave(f, call) {
+                    let region = self.request.handler_at(file, &call.span);
+                    // Rows sent to administrators only are the tables they manage.
+                    let admin = region.is_some_and(|(r, _)| crate::handlers::admin_handler(f, &r));
+                    if !admin {
+                        out.returns.push((caller, region.is_some(), t));
+                    }
+                }
             }
             out.edges.push(Edge {
                 caller,
@@ -429,6 +533,7 @@ impl ProjectIndex {
                 },
                 head,
                 target,
+                injected,
             });
         }
         let mut helpers: Vec<_> = helpers.into_iter().collect();
@@ -574,6 +679,31 @@ impl ProjectIndex {
                 self.helpers.entry(k).or_insert(h);
             }
         }
+        // Functions whose result goes back to the client: returned or sent by a handler,
+        // then returned by those functions in turn.
+        for s in &scans {
+            for (_, in_handler, t) in &s.returns {
+                if *in_handler {
+                    self.response_helpers.insert(*t);
+                }
+            }
+        }
+        for _depth in 0..2 {
+            let mut new = Vec::new();
+            for (fi, s) in scans.iter().enumerate() {
+                for (caller, _, t) in &s.returns {
+                    if caller.is_some_and(|c| self.response_helpers.contains(&(fi as u32, c)))
+                        && !self.response_helpers.contains(t)
+                    {
+                        new.push(*t);
+                    }
+                }
+            }
+            if new.is_empty() {
+                break;
+            }
+            self.response_helpers.extend(new);
+        }
         let edges: Vec<Vec<(Span, (u32, Idx))>> = scans
             .into_iter()
             .enumerate()
@@ -581,7 +711,9 @@ impl ProjectIndex {
                 s.edges
                     .into_iter()
                     .filter_map(|e| {
-                        let t = e.target?;
+                        let Some(t) = e.target else {
+                            return e.injected.map(|t| (e.span, t));
+                        };
                         self.callers
                             .entry(t)
                             .or_default()
@@ -601,7 +733,7 @@ impl ProjectIndex {
 
 /// The named function a call sits in, skipping function literals passed as arguments
 /// (a callback's query belongs to the function that passes it).
-fn innermost_named(f: &FileFacts, call: &Call) -> Option<Idx> {
+pub fn innermost_named(f: &FileFacts, call: &Call) -> Option<Idx> {
     let mut cur = call.func;
     let mut guard = 0;
     while let Some(i) = cur {

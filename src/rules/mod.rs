@@ -12,7 +12,7 @@ use crate::lang::Lang;
 mod db_loop;
 pub mod missing_timeout;
 pub mod n_plus_one;
-mod request;
+pub(crate) mod request;
 pub mod select_star;
 pub mod sequential_await;
 pub mod sync_io;

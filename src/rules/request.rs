@@ -103,6 +103,29 @@ fn mentions_rows(text: &str, name: &str) -> bool {
     false
 }
 
+/// Does the `return` statement `t` hand back the rows named `name` themselves (`return
+/// rows`, `return { data: rows }`, `return rows.map(...)`), not only a value computed from
+/// them by another call (`return combineScopes(user, rows)`)?
+pub fn returns_rows(t: &str, name: &str) -> bool {
+    let r = t.trim_start_matches("return").trim_start();
+    let r = r.strip_prefix("await ").unwrap_or(r);
+    let mut from = 0;
+    while let Some(p) = r[from..].find(name) {
+        let s = from + p;
+        let depth = r[..s].matches('(').count() as i64 - r[..s].matches(')').count() as i64;
+        // A whole word, not a quoted key (`{"rows": len(rows)}`).
+        let word_start = s == 0 || {
+            let b = r.as_bytes()[s - 1];
+            !(b.is_ascii_alphanumeric() || b"_.$\"'`".contains(&b))
+        };
+        if depth <= 0 && word_start && mentions_rows(&r[s..], name) {
+            return true;
+        }
+        from = s + name.len();
+    }
+    false
+}
+
 /// Response calls: the rows given to one of these go back to the client.
 fn is_response_call(c: &Call) -> bool {
     let m = c.method();
@@ -125,7 +148,12 @@ fn is_response_call(c: &Call) -> bool {
 /// Do the rows of `call` go back to the client: returned, passed to a response, or
 /// assigned to a name that is?
 pub fn flows_to_response(ctx: &Ctx, call: &Call) -> bool {
-    let f = ctx.facts;
+    rows_leave(ctx.facts, call)
+}
+
+/// Does the result of `call` (one of `f.calls`) leave the function it is in: passed to a
+/// response call, returned, or assigned to a name that is?
+pub fn rows_leave(f: &FileFacts, call: &Call) -> bool {
     // Directly inside a response call or a return.
     if f.calls
         .iter()
@@ -157,7 +185,7 @@ pub fn flows_to_response(ctx: &Ctx, call: &Call) -> bool {
             && t.starts_with("return")
             && !t.contains(").size")
             && !t.contains(").length")
-            && names.iter().any(|n| mentions_rows(t, n))
+            && names.iter().any(|n| returns_rows(t, n))
     }) || f.assigns.iter().any(|b| {
         b.func == call.func
             && b.span.start > a.span.end
@@ -166,12 +194,25 @@ pub fn flows_to_response(ctx: &Ctx, call: &Call) -> bool {
     })
 }
 
+/// The call's value is what a `return` hands back: the call is the returned expression,
+/// or part of it outside any other call's arguments (`return { rows: find() }`), and
+/// nothing is chained on it (`return find().length`).
 fn exit_contains(f: &FileFacts, call: &Call) -> bool {
     f.exits.iter().zip(&f.exit_texts).any(|(&(s, e), t)| {
-        s <= call.span.start
+        if !(s <= call.span.start
             && call.span.end <= e
             && t.starts_with("return")
-            && func_of_offset(f, s) == call.func
+            && func_of_offset(f, s) == call.func)
+        {
+            return false;
+        }
+        let (from, to) = ((call.span.start - s) as usize, (call.span.end - s) as usize);
+        let (Some(before), after) = (t.get(..from), t.get(to..).unwrap_or("")) else {
+            return true;
+        };
+        let depth = before.matches('(').count() as i64 - before.matches(')').count() as i64;
+        let chained = after.trim_start().starts_with(['.', '[']);
+        depth <= 0 && !chained
     })
 }
 

@@ -116,7 +116,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        let drf_attr = f.lang == Lang::Python && drf_list_queryset(ctx, c);
+        let drf_attr =
+            f.lang == Lang::Python && (drf_list_queryset(ctx, c) || drf_get_queryset(ctx, c));
         if !drf_attr && !on_request_path(ctx, c) {
             continue;
         }
@@ -134,9 +135,13 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
         let returned = drf_attr
             || if f.lang == Lang::Python {
-                python_response_arg(f, c) || python_var_to_response(f, c)
-            } else {
+                python_response_arg(f, c)
+                    || python_var_to_response(f, c)
+                    || (returned_by_helper(ctx, c) && flows_to_response(ctx, c))
+            } else if in_handler(ctx, c) {
                 flows_to_response(ctx, c)
+            } else {
+                returned_by_helper(ctx, c) && flows_to_response(ctx, c)
             }
             || rails_index_ivar(ctx, c);
         if !returned || !seen.insert(c.span.start) {
@@ -148,19 +153,38 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if reassigned_later(f, c) || custom_queryset_method(ctx, c) || admin_only(ctx, c) {
             continue;
         }
-        out.push(Finding {
-            rule: ID,
-            span: c.span,
-            message: format!(
-                "{what}, and its rows go back to the client: the response grows with the table"
-            ),
-            label: "unbounded list query".into(),
-            help: help.into(),
-            related: Vec::new(),
-            code_hash: c.hash,
-            fix: None,
-        });
+        out.push(finding(c, what, help));
     }
+}
+
+fn finding(c: &Call, what: String, help: &str) -> Finding {
+    Finding {
+        rule: ID,
+        span: c.span,
+        message: format!(
+            "{what}, and its rows go back to the client: the response grows with the table"
+        ),
+        label: "unbounded list query".into(),
+        help: help.into(),
+        related: Vec::new(),
+        code_hash: c.hash,
+        fix: None,
+    }
+}
+
+/// Is the call inside a handler itself (not a function a handler reaches)?
+fn in_handler(ctx: &Ctx, c: &Call) -> bool {
+    ctx.index.request.handler_at(ctx.file, &c.span).is_some()
+}
+
+/// Outside a handler: the call sits in a function whose result a handler sends back
+/// (directly or through the functions that return it in turn), and the query's rows are
+/// what it returns. A helper whose result the handler only inspects, counts or filters
+/// with does not send its rows.
+fn returned_by_helper(ctx: &Ctx, c: &Call) -> bool {
+    !in_handler(ctx, c)
+        && crate::index::innermost_named(ctx.facts, c)
+            .is_some_and(|fx| ctx.index.response_helpers.contains(&(ctx.file, fx)))
 }
 
 /// Python: the queryset is handed straight to the response (`JsonResponse(list(qs))`,
@@ -244,6 +268,88 @@ fn drf_list_queryset(ctx: &Ctx, c: &Call) -> bool {
         return false;
     };
     let Some(ci) = a.class else { return false };
+    // A class that computes its own queryset (`get_queryset`, `filter_queryset`) does not
+    // list the attribute as written.
+    let own_queryset = f.functions.iter().any(|x| {
+        x.class == Some(ci) && matches!(x.name.as_str(), "get_queryset" | "filter_queryset")
+    });
+    !own_queryset && unpaginated_list_view(ctx, ci)
+}
+
+/// `def get_queryset(self): return Model.objects.filter(...)` on a DRF list view with no
+/// pagination (see [`unpaginated_list_view`]) whose `list` is DRF's own: the queryset
+/// returned is what the list serializes. Silent when the rows are the children of one
+/// object the method looks up (`get_object_or_404(Task, pk=...)`, `self.kwargs[...]`):
+/// those lists are as long as one parent's children.
+fn drf_get_queryset(ctx: &Ctx, c: &Call) -> bool {
+    let f = ctx.facts;
+    let Some(fi) = c.func else { return false };
+    let func = &f.functions[fi as usize];
+    if func.name != "get_queryset" {
+        return false;
+    }
+    let Some(ci) = func.class else { return false };
+    // `list` overridden: what it sends is its own business (checked where it responds),
+    // unless it only defers to DRF's (`return super().list(request, ...)`).
+    let own_list = f
+        .functions
+        .iter()
+        .position(|x| x.class == Some(ci) && x.name == "list");
+    if let Some(li) = own_list {
+        let defers = f.calls.iter().any(|d| {
+            d.func == Some(li as crate::facts::Idx) && d.root() == "super" && d.method() == "list"
+        });
+        if !defers {
+            return false;
+        }
+    }
+    // Returned as it is: not sliced (`return qs[:100]`) nor chained on.
+    let returned = f.exits.iter().zip(&f.exit_texts).any(|(&(s, e), t)| {
+        s <= c.span.start
+            && c.span.end <= e
+            && t.starts_with("return")
+            && !t
+                .get((c.span.end - s) as usize..)
+                .is_some_and(|after| after.trim_start().starts_with(['[', '.']))
+    }) || returned_name(f, c, fi);
+    let one_parent = f.calls.iter().any(|d| {
+        d.func == Some(fi)
+            && matches!(
+                d.method(),
+                "get_object_or_404" | "get_object" | "get_parent_object" | "get_entity"
+            )
+    }) || c.args.iter().any(|a| a.text.contains("self.kwargs"))
+        || c.path
+            .iter()
+            .any(|s| s.args.iter().any(|a| a.contains("self.kwargs")));
+    returned && !one_parent && unpaginated_list_view(ctx, ci)
+}
+
+/// The query is assigned to a name that the function then returns as it is
+/// (`qs = Model.objects.filter(...)` ... `return qs`).
+fn returned_name(f: &crate::facts::FileFacts, c: &Call, fi: crate::facts::Idx) -> bool {
+    let Some(a) = f.assigns.iter().find(|a| {
+        a.value_call
+            .is_some_and(|ci| f.calls[ci as usize].span == c.span)
+    }) else {
+        return false;
+    };
+    let [v] = a.targets.as_slice() else {
+        return false;
+    };
+    f.exits.iter().zip(&f.exit_texts).any(|(&(s, _), t)| {
+        s > a.span.end
+            && f.functions[fi as usize].span.start <= s
+            && s < f.functions[fi as usize].span.end
+            && t.strip_prefix("return").map(str::trim) == Some(v.as_str())
+    })
+}
+
+/// A DRF list view (`ListAPIView`, `ModelViewSet`, ...) with no pagination of its own
+/// (`pagination_class`, a `paginate_queryset` call), in a project whose settings set no
+/// default pagination class.
+fn unpaginated_list_view(ctx: &Ctx, ci: crate::facts::Idx) -> bool {
+    let f = ctx.facts;
     let class = &f.classes[ci as usize];
     let list_view = class.superclasses.iter().any(|s| {
         let b = s.rsplit('.').next().unwrap_or(s);
@@ -261,14 +367,12 @@ fn drf_list_queryset(ctx: &Ctx, c: &Call) -> bool {
             && x.func.is_none()
             && x.targets.iter().any(|t| t == "pagination_class")
             && x.value_text != "None"
-    });
-    // A class that computes its own queryset (`get_queryset`, `filter_queryset`) does not
-    // list the attribute as written.
-    let own_queryset = f.functions.iter().any(|x| {
-        x.class == Some(ci) && matches!(x.name.as_str(), "get_queryset" | "filter_queryset")
-    });
+    }) || f
+        .calls
+        .iter()
+        .any(|d| d.class == Some(ci) && d.method() == "paginate_queryset");
     let paginated_by_default = ctx.index.default_pagination && project_paginates(ctx);
-    list_view && !has_pagination && !own_queryset && !paginated_by_default
+    list_view && !has_pagination && !paginated_by_default
 }
 
 /// Does a Django settings module of this file's project set `DEFAULT_PAGINATION_CLASS`?
