@@ -1,4 +1,4 @@
-//! A per-file time budget: the parser, the query pass and the fact building check it as
+//! A per-file time budget: the parser, the pass over the tree and the fact building check it as
 //! they go, so a pathological file (deep nesting, millions of nodes) is given up with a
 //! note instead of holding up the run.
 //!
@@ -106,12 +106,12 @@ impl Deadline {
     }
 }
 
-/// Why a syntax tree is not analysed, found before the query pass.
+/// Why a syntax tree is not analysed, found before or during the pass over it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Shape {
-    /// Nested deeper than allowed: the query pass costs about nodes × depth.
+    /// Nested deeper than allowed: the query cursor costs about nodes × depth.
     TooDeep,
-    /// An ERROR node with more children than allowed: the query pass costs about the square
+    /// An ERROR node with more children than allowed: the query cursor costs about the square
     /// of the unnamed children of a node (the cursor scans later siblings for each), and
     /// nothing inside an ERROR node is reported anyway.
     WideError,
