@@ -114,6 +114,13 @@ pub struct ProjectIndex {
     /// Project function → the calls that resolve to it: (file, call span, the innermost
     /// function the call is in), in file and source order.
     pub callers: HashMap<(u32, Idx), Vec<CallSite>>,
+    /// Plural parameters (file, function, position) that some caller fills with rows of a
+    /// query or request data, directly or through its own plural parameter (see
+    /// [`crate::rules::db_loop::plural_feeds`]).
+    pub fed_params: HashSet<(u32, Idx, u8)>,
+    /// Names of project functions with a plural parameter (`def f(orders)`): the calls the
+    /// feed pass looks at.
+    pub plural_fn_names: HashSet<String>,
     /// Paths of Django settings modules that set `DEFAULT_PAGINATION_CLASS`.
     pub pagination_settings: Vec<String>,
     by_path: HashMap<String, u32>,
@@ -183,7 +190,49 @@ impl ProjectIndex {
             .map(|i| ix.helper_calls(files, i as u32, files[i].1))
             .collect();
         ix.link_params(calls);
+        let feeds = (0..files.len())
+            .map(|i| {
+                let ctx = crate::rules::Ctx {
+                    path: files[i].0,
+                    facts: files[i].1,
+                    index: &ix,
+                    config,
+                    files,
+                    file: i as u32,
+                };
+                crate::rules::db_loop::plural_feeds(&ctx, &ix.plural_fn_names)
+            })
+            .collect();
+        ix.link_feeds(feeds);
         ix
+    }
+
+    /// Which plural parameters some caller fills with many rows: the direct feeds, then
+    /// through callers' own parameters until nothing changes.
+    pub fn link_feeds(&mut self, per_file: Vec<Vec<crate::rules::db_loop::Feed>>) {
+        use crate::rules::db_loop::Feed;
+        let feeds: Vec<Feed> = per_file.into_iter().flatten().collect();
+        let mut fed: HashSet<(u32, Idx, u8)> = feeds
+            .iter()
+            .filter_map(|f| match f {
+                Feed::Rows(p) => Some(*p),
+                Feed::Param(..) => None,
+            })
+            .collect();
+        for _round in 0..8 {
+            let mut changed = false;
+            for f in &feeds {
+                if let Feed::Param(p, from) = f {
+                    if fed.contains(from) && fed.insert(*p) {
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        self.fed_params = fed;
     }
 
     /// The index's global tables from each file's skeleton (see [`FileFacts::skeleton`]) and
@@ -207,6 +256,17 @@ impl ProjectIndex {
                     .entry(c.name.clone())
                     .or_default()
                     .push((i as u32, ci as Idx));
+            }
+        }
+        for (_, f) in skeletons {
+            for fun in &f.functions {
+                if fun
+                    .params
+                    .iter()
+                    .any(|p| crate::rules::db_loop::plural_name(p))
+                {
+                    ix.plural_fn_names.insert(fun.name.clone());
+                }
             }
         }
         for l in &locals {

@@ -334,6 +334,7 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             || !db_loop::loop_counts(f, li)
             || call.path[1].called
             || db_loop::in_rescue(f, li, &call.span)
+            || db_loop::group_guarded(f, li, &call.span)
         {
             continue;
         }
@@ -399,13 +400,18 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
     let mut members: Vec<&crate::facts::Member> = f.members.iter().collect();
     members.sort_by_key(|m| (m.span.start, std::cmp::Reverse(m.span.end)));
     let mut last_start = u32::MAX;
+    let mut loaded_rel: HashSet<(Idx, String, String)> = HashSet::new();
     for m in members {
         if m.span.start == last_start {
             continue;
         }
         last_start = m.span.start;
         let Some(li) = m.in_loop else { continue };
-        if m.path.len() < 2 || !db_loop::loop_counts(f, li) || db_loop::in_rescue(f, li, &m.span) {
+        if m.path.len() < 2
+            || !db_loop::loop_counts(f, li)
+            || db_loop::in_rescue(f, li, &m.span)
+            || db_loop::group_guarded(f, li, &m.span)
+        {
             continue;
         }
         let var = &m.path[0];
@@ -432,7 +438,9 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         if f.assigns.iter().any(|a| a.span.start == m.span.start) {
             continue;
         }
-        if !seen.insert(m.span.start) {
+        // `if issue.version && issue.version.closed?`: the first access loads the row, the
+        // next ones in the same pass read it from the object.
+        if !seen.insert(m.span.start) || !loaded_rel.insert((li, var.clone(), rel.clone())) {
             continue;
         }
         let target = if relation.target.is_empty() {
