@@ -742,6 +742,11 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
         .collect();
     let head_model = head.rsplit("::").next().unwrap_or(&head);
     if ctx.index.models.values().any(|s| s.contains(head_model)) || t.contains(".objects.") {
+        // `Config.get("base_urls")`, `Setting.find_by(key: k)`: one row (a value kept in
+        // the database), not a table's rows.
+        if single_row(t) {
+            return None;
+        }
         return Some(ev("model"));
     }
     if f.calls.iter().any(|c| {
@@ -923,7 +928,12 @@ pub fn one_entity(ctx: &Ctx, text: &str) -> bool {
     };
     // A value naming one thing: `user`, `self.event`, `user.id`, `@project.id`, `req.params.id`.
     let scalar = |value: &str| {
-        let v = value.trim_end_matches(|c: char| matches!(c, ')' | '}' | ']') || c.is_whitespace());
+        // The value ends where its bracket closes (`id: x).to_a`).
+        let v = value
+            .split([')', '}'])
+            .next()
+            .unwrap_or("")
+            .trim_end_matches(']');
         let v = v.trim();
         let first = v.chars().next();
         if !first.is_some_and(|c| c.is_alphabetic() || c == '_' || c == '@') {
@@ -990,6 +1000,59 @@ pub fn one_entity(ctx: &Ctx, text: &str) -> bool {
         }
     }
     found
+}
+
+/// Does the chain end in a call that returns one row (`.get(...)`, `.first`,
+/// `.findOne(...)`, `.find_by(...)`)? Only calls outside any brackets count.
+fn single_row(text: &str) -> bool {
+    let mut depth = 0i32;
+    let mut last = String::new();
+    let mut cur = String::new();
+    let mut in_name = false;
+    for c in text.chars() {
+        match c {
+            '(' | '[' | '{' => {
+                if depth == 0 && in_name {
+                    last = std::mem::take(&mut cur);
+                }
+                in_name = false;
+                depth += 1;
+            }
+            ')' | ']' | '}' => depth -= 1,
+            '.' if depth == 0 => {
+                in_name = true;
+                cur.clear();
+            }
+            c if depth == 0 && in_name && (c.is_alphanumeric() || c == '_' || c == '!') => {
+                cur.push(c)
+            }
+            _ => {
+                if depth == 0 && in_name && !cur.is_empty() {
+                    last = std::mem::take(&mut cur);
+                }
+                in_name = false;
+            }
+        }
+    }
+    if in_name && !cur.is_empty() {
+        last = cur;
+    }
+    matches!(
+        last.as_str(),
+        "get"
+            | "first"
+            | "last"
+            | "findOne"
+            | "findUnique"
+            | "findByPk"
+            | "find_by"
+            | "find_by!"
+            | "get_or_none"
+            | "one"
+            | "one_or_none"
+            | "scalar"
+            | "value"
+    )
 }
 
 /// Is `var` the variable of a loop around `at` that runs over many items?
