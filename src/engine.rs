@@ -529,43 +529,31 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
         .collect();
     index.link_params(calls);
     // Which plural parameters callers fill with query rows: only the files that call a
-    // function with one.
-    let feeding: HashSet<u32> = index
-        .callers
-        .iter()
-        .filter(|(t, _)| {
-            skeletons[t.0 as usize].1.functions[t.1 as usize]
-                .params
-                .iter()
-                .any(|p| crate::rules::db_loop::plural_name(p))
-        })
-        .flat_map(|(_, sites)| sites.iter().map(|s| s.0))
-        .collect();
-    let feeds: Vec<Vec<crate::rules::db_loop::Feed>> = files
-        .par_iter()
-        .enumerate()
-        .map(|(i, (c, p))| {
-            if !feeding.contains(&(i as u32)) {
-                return Vec::new();
-            }
-            let Some(f) = facts_back(c, p, &store, opts, &limits) else {
-                return Vec::new();
-            };
-            catch_unwind(AssertUnwindSafe(|| {
-                let ctx = crate::rules::Ctx {
-                    path: p.path.as_str(),
-                    facts: &f,
-                    index: &index,
-                    config: opts.config,
-                    files: &skeletons,
-                    file: i as u32,
+    // function looping over one.
+    index.link_feeds_with(|index, callers, targets| {
+        files
+            .par_iter()
+            .enumerate()
+            .filter(|(i, _)| callers.contains(&(*i as u32)))
+            .flat_map_iter(|(i, (c, p))| {
+                let Some(f) = facts_back(c, p, &store, opts, &limits) else {
+                    return Vec::new();
                 };
-                crate::rules::db_loop::plural_feeds(&ctx, &index.plural_fn_names)
-            }))
-            .unwrap_or_default()
-        })
-        .collect();
-    index.link_feeds(feeds);
+                catch_unwind(AssertUnwindSafe(|| {
+                    let ctx = crate::rules::Ctx {
+                        path: p.path.as_str(),
+                        facts: &f,
+                        index,
+                        config: opts.config,
+                        files: &skeletons,
+                        file: i as u32,
+                    };
+                    crate::rules::db_loop::plural_feeds(&ctx, targets)
+                }))
+                .unwrap_or_default()
+            })
+            .collect()
+    });
     analysis.handlers = index.request.counts.clone();
     analysis.reached = index.request.reached.len();
     if timings {

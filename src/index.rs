@@ -83,6 +83,7 @@ pub struct FileScan {
     lazy: Vec<(u32, Idx)>,
     edges: Vec<Edge>,
     idle_async: Vec<(u32, Idx)>,
+    plural_loops: Vec<(u32, Idx)>,
 }
 
 #[derive(Debug, Default)]
@@ -118,6 +119,9 @@ pub struct ProjectIndex {
     /// query or request data, directly or through its own plural parameter (see
     /// [`crate::rules::db_loop::plural_feeds`]).
     pub fed_params: HashSet<(u32, Idx, u8)>,
+    /// Functions with a loop over one of their plural parameters: the ones whose callers
+    /// the feed pass reads.
+    pub plural_loop_fns: HashSet<(u32, Idx)>,
     /// Names of project functions with a plural parameter (`def f(orders)`): the calls the
     /// feed pass looks at.
     pub plural_fn_names: HashSet<String>,
@@ -190,28 +194,76 @@ impl ProjectIndex {
             .map(|i| ix.helper_calls(files, i as u32, files[i].1))
             .collect();
         ix.link_params(calls);
-        let feeds = (0..files.len())
-            .map(|i| {
-                let ctx = crate::rules::Ctx {
-                    path: files[i].0,
-                    facts: files[i].1,
-                    index: &ix,
-                    config,
-                    files,
-                    file: i as u32,
-                };
-                crate::rules::db_loop::plural_feeds(&ctx, &ix.plural_fn_names)
-            })
-            .collect();
-        ix.link_feeds(feeds);
+        ix.link_feeds_with(|ix, callers, targets| {
+            let mut callers: Vec<u32> = callers.iter().copied().collect();
+            callers.sort();
+            callers
+                .into_iter()
+                .flat_map(|i| {
+                    let ctx = crate::rules::Ctx {
+                        path: files[i as usize].0,
+                        facts: files[i as usize].1,
+                        index: ix,
+                        config,
+                        files,
+                        file: i,
+                    };
+                    crate::rules::db_loop::plural_feeds(&ctx, targets)
+                })
+                .collect()
+        });
         ix
+    }
+
+    /// Runs the feed pass (`pass(index, caller files, target functions)`, see
+    /// [`crate::rules::db_loop::plural_feeds`]) over the files that call a function looping
+    /// over a plural parameter; then over the callers of the functions that pass their own
+    /// plural parameter on to one (a few rounds); then links the feeds.
+    pub fn link_feeds_with(
+        &mut self,
+        mut pass: impl FnMut(
+            &ProjectIndex,
+            &HashSet<u32>,
+            &HashSet<(u32, Idx)>,
+        ) -> Vec<crate::rules::db_loop::Feed>,
+    ) {
+        use crate::rules::db_loop::Feed;
+        let mut all = Vec::new();
+        let mut targets = self.plural_loop_fns.clone();
+        let mut new = targets.clone();
+        for _round in 0..4 {
+            let files: HashSet<u32> = new
+                .iter()
+                .filter_map(|t| self.callers.get(t))
+                .flatten()
+                .map(|s| s.0)
+                .collect();
+            if files.is_empty() {
+                break;
+            }
+            let feeds = pass(self, &files, &new);
+            let next: HashSet<(u32, Idx)> = feeds
+                .iter()
+                .filter_map(|f| match f {
+                    Feed::Param(_, from) => Some((from.0, from.1)),
+                    Feed::Rows(_) => None,
+                })
+                .filter(|t| !targets.contains(t))
+                .collect();
+            all.extend(feeds);
+            if next.is_empty() {
+                break;
+            }
+            targets.extend(next.iter().copied());
+            new = next;
+        }
+        self.link_feeds(all);
     }
 
     /// Which plural parameters some caller fills with many rows: the direct feeds, then
     /// through callers' own parameters until nothing changes.
-    pub fn link_feeds(&mut self, per_file: Vec<Vec<crate::rules::db_loop::Feed>>) {
+    fn link_feeds(&mut self, feeds: Vec<crate::rules::db_loop::Feed>) {
         use crate::rules::db_loop::Feed;
-        let feeds: Vec<Feed> = per_file.into_iter().flatten().collect();
         let mut fed: HashSet<(u32, Idx, u8)> = feeds
             .iter()
             .filter_map(|f| match f {
@@ -509,6 +561,10 @@ impl ProjectIndex {
                 out.idle_async.push((file, fx));
             }
         }
+        out.plural_loops = crate::rules::db_loop::plural_loop_functions(f)
+            .into_iter()
+            .map(|fx| (file, fx))
+            .collect();
         out
     }
 
@@ -580,6 +636,7 @@ impl ProjectIndex {
             self.helpers.extend(s.helpers.iter().cloned());
             self.lazy_helpers.extend(s.lazy.iter().copied());
             self.idle_async.extend(s.idle_async.iter().copied());
+            self.plural_loop_fns.extend(s.plural_loops.iter().copied());
         }
         for depth in 2..=4u8 {
             let mut new = Vec::new();

@@ -532,16 +532,19 @@ pub fn evidence(ctx: &Ctx, li: Idx) -> Option<&'static str> {
 /// fill one of its plural parameters (`def f(orders)`), and what the argument is here: rows
 /// of a query, request data (`Feed::Rows`), or a plural parameter of the caller itself
 /// (`Feed::Param`, decided once every caller is known).
-pub fn plural_feeds(ctx: &Ctx, names: &std::collections::HashSet<String>) -> Vec<Feed> {
+pub fn plural_feeds(ctx: &Ctx, targets: &std::collections::HashSet<(u32, Idx)>) -> Vec<Feed> {
     let f = ctx.facts;
     let mut out = Vec::new();
     for call in &f.calls {
-        if call.args.is_empty() || !names.contains(call.method()) {
+        if call.args.is_empty() || !ctx.index.plural_fn_names.contains(call.method()) {
             continue;
         }
         let Some(target) = ctx.index.resolve(ctx.files, ctx.file, call) else {
             continue;
         };
+        if !targets.contains(&target) {
+            continue;
+        }
         let callee = &ctx.files[target.0 as usize].1.functions[target.1 as usize];
         let offset = usize::from(
             callee
@@ -572,6 +575,59 @@ pub fn plural_feeds(ctx: &Ctx, names: &std::collections::HashSet<String>) -> Vec
             } else if strong(e.kind) {
                 out.push(Feed::Rows(param));
             }
+        }
+    }
+    out
+}
+
+/// The functions of this file with a loop over one of their own plural parameters (or one
+/// of an enclosing function's): the ones whose callers decide whether the loop is long.
+pub fn plural_loop_functions(f: &FileFacts) -> Vec<Idx> {
+    let mut out: Vec<Idx> = Vec::new();
+    for l in &f.loops {
+        let Some(iter) = l.iter.as_deref() else {
+            continue;
+        };
+        let head = |text: &str| -> String {
+            unwrap_iter(text)
+                .trim_start_matches('(')
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect()
+        };
+        // `rows = list(ids)` before `for r in rows`: follow a name to what it was assigned.
+        let mut name = head(iter);
+        let mut before = l.span.start;
+        for _ in 0..3 {
+            let Some(a) = f
+                .assigns
+                .iter()
+                .filter(|a| a.func == l.func && a.span.end <= before && a.targets.contains(&name))
+                .max_by_key(|a| a.span.start)
+            else {
+                break;
+            };
+            name = head(&a.value_text);
+            before = a.span.start;
+        }
+        if name.is_empty() || !plural_name(&name) {
+            continue;
+        }
+        let mut cur = l.func;
+        let mut guard = 0;
+        while let Some(fi) = cur {
+            guard += 1;
+            if guard > 16 {
+                break;
+            }
+            let fun = &f.functions[fi as usize];
+            if fun.params.contains(&name) {
+                if !out.contains(&fi) {
+                    out.push(fi);
+                }
+                break;
+            }
+            cur = fun.parent;
         }
     }
     out
