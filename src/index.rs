@@ -58,6 +58,21 @@ pub fn local_facts(path: &str, f: &FileFacts) -> LocalFacts {
     }
 }
 
+/// Is function `func` memoised, or does it read a cache before `call` (`cache.get(key)`,
+/// then the query on a miss)? Then a call to it queries once per key, not once per call.
+fn cached_before(f: &FileFacts, func: Idx, call: &Call) -> bool {
+    let fun = &f.functions[func as usize];
+    fun.decorators.iter().any(|d| {
+        let d = d.to_ascii_lowercase();
+        d.contains("cache") || d.contains("memo")
+    }) || f.calls.iter().any(|c| {
+        fun.span.contains(&c.span) && c.span.start < call.span.start && {
+            let d = c.dotted().to_ascii_lowercase();
+            d.contains("cache.") || d.starts_with("cache") || d.contains("memo")
+        }
+    })
+}
+
 /// A call site: (file, the call's span, the innermost function the call is in).
 pub type CallSite = (u32, Span, Option<Idx>);
 
@@ -74,6 +89,8 @@ struct Edge {
     /// What the head of a chain resolves to (`lazy_helper(x)` in `lazy_helper(x).sum()`).
     head: Option<(u32, Idx)>,
     target: Option<(u32, Idx)>,
+    /// The caller reads a cache or is memoised before this call (see [`cached_before`]).
+    cached: bool,
 }
 
 /// One file's share of the index, from [`ProjectIndex::scan`].
@@ -541,6 +558,7 @@ impl ProjectIndex {
                 },
                 head,
                 target,
+                cached: caller.is_some_and(|func| cached_before(f, func, call)),
             });
         }
         let mut helpers: Vec<_> = helpers.into_iter().collect();
@@ -585,16 +603,7 @@ impl ProjectIndex {
         };
         let key = (file, func);
         // A memoised or cached helper queries once, not per call.
-        let fun = &f.functions[func as usize];
-        let cached = fun.decorators.iter().any(|d| {
-            let d = d.to_ascii_lowercase();
-            d.contains("cache") || d.contains("memo")
-        }) || f.calls.iter().any(|c| {
-            fun.span.contains(&c.span) && c.span.start < call.span.start && {
-                let d = c.dotted().to_ascii_lowercase();
-                d.contains("cache.") || d.starts_with("cache") || d.contains("memo")
-            }
-        });
+        let cached = cached_before(f, func, call);
         // A query in an exception handler is a fallback, not the helper's work.
         if cached
             || f.rescues
@@ -644,7 +653,7 @@ impl ProjectIndex {
                 let fi = fi as u32;
                 for e in &scan.edges {
                     let Some(func) = e.caller else { continue };
-                    if self.helpers.contains_key(&(fi, func)) {
+                    if e.cached || self.helpers.contains_key(&(fi, func)) {
                         continue;
                     }
                     if depth == 2 {

@@ -291,6 +291,13 @@ fn eager_loaded(text: &str, rel: &str) -> bool {
         .any(|p| text.contains(p.as_str()))
 }
 
+/// Is `var` assigned again in the loop's body before `at`?
+fn reassigned(f: &FileFacts, l: &Loop, var: &str, at: u32) -> bool {
+    f.assigns
+        .iter()
+        .any(|a| l.body.contains(&a.span) && a.span.end <= at && a.targets.iter().any(|t| t == var))
+}
+
 /// The loop in `l`'s chain of enclosing loops that binds `var`.
 fn binding_loop(f: &FileFacts, mut li: Idx, var: &str) -> Option<Idx> {
     let mut guard = 0;
@@ -344,7 +351,7 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             continue;
         };
         let l = &f.loops[bl as usize];
-        if !db_loop::many_items(ctx, bl) {
+        if reassigned(f, l, var, call.span.start) || !db_loop::many_items(ctx, bl) {
             continue;
         }
         let iterated = iterated_query(ctx, l);
@@ -420,6 +427,11 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             continue;
         };
         let l = &f.loops[bl as usize];
+        // `o = Order.objects.select_related("event").get(pk=o.pk)` in the body: no longer
+        // the iterated row.
+        if reassigned(f, l, var, m.span.start) {
+            continue;
+        }
         let Some((text, model)) = iterated_query(ctx, l) else {
             continue;
         };
