@@ -528,6 +528,32 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
         })
         .collect();
     index.link_params(calls);
+    // Which plural parameters callers fill with query rows: only the files that call a
+    // function looping over one.
+    index.link_feeds_with(|index, callers, targets| {
+        files
+            .par_iter()
+            .enumerate()
+            .filter(|(i, _)| callers.contains(&(*i as u32)))
+            .flat_map_iter(|(i, (c, p))| {
+                let Some(f) = facts_back(c, p, &store, opts, &limits) else {
+                    return Vec::new();
+                };
+                catch_unwind(AssertUnwindSafe(|| {
+                    let ctx = crate::rules::Ctx {
+                        path: p.path.as_str(),
+                        facts: &f,
+                        index,
+                        config: opts.config,
+                        files: &skeletons,
+                        file: i as u32,
+                    };
+                    crate::rules::db_loop::plural_feeds(&ctx, targets)
+                }))
+                .unwrap_or_default()
+            })
+            .collect()
+    });
     analysis.handlers = index.request.counts.clone();
     analysis.reached = index.request.reached.len();
     if timings {

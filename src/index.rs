@@ -86,6 +86,21 @@ fn instances(f: &FileFacts) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Is function `func` memoised, or does it read a cache before `call` (`cache.get(key)`,
+/// then the query on a miss)? Then a call to it queries once per key, not once per call.
+fn cached_before(f: &FileFacts, func: Idx, call: &Call) -> bool {
+    let fun = &f.functions[func as usize];
+    fun.decorators.iter().any(|d| {
+        let d = d.to_ascii_lowercase();
+        d.contains("cache") || d.contains("memo")
+    }) || f.calls.iter().any(|c| {
+        fun.span.contains(&c.span) && c.span.start < call.span.start && {
+            let d = c.dotted().to_ascii_lowercase();
+            d.contains("cache.") || d.starts_with("cache") || d.contains("memo")
+        }
+    })
+}
+
 /// A call site: (file, the call's span, the innermost function the call is in).
 pub type CallSite = (u32, Span, Option<Idx>);
 
@@ -104,6 +119,8 @@ struct Edge {
     target: Option<(u32, Idx)>,
     /// What an injected collaborator's method call resolves to (request reach only).
     injected: Option<(u32, Idx)>,
+    /// The caller reads a cache or is memoised before this call (see [`cached_before`]).
+    cached: bool,
 }
 
 /// One file's share of the index, from [`ProjectIndex::scan`].
@@ -116,6 +133,7 @@ pub struct FileScan {
     /// Calls to project functions whose result leaves the function they are in (sent or
     /// returned): (the named function they are in, whether a handler makes them, target).
     returns: Vec<(Option<Idx>, bool, (u32, Idx))>,
+    plural_loops: Vec<(u32, Idx)>,
 }
 
 #[derive(Debug, Default)]
@@ -150,6 +168,16 @@ pub struct ProjectIndex {
     /// Project functions whose result a handler sends back, directly or through functions
     /// that return it (up to 3 calls deep): what they return reaches the client.
     pub response_helpers: HashSet<(u32, Idx)>,
+    /// Plural parameters (file, function, position) that some caller fills with rows of a
+    /// query or request data, directly or through its own plural parameter (see
+    /// [`crate::rules::db_loop::plural_feeds`]).
+    pub fed_params: HashSet<(u32, Idx, u8)>,
+    /// Functions with a loop over one of their plural parameters: the ones whose callers
+    /// the feed pass reads.
+    pub plural_loop_fns: HashSet<(u32, Idx)>,
+    /// Names of project functions with a plural parameter (`def f(orders)`): the calls the
+    /// feed pass looks at.
+    pub plural_fn_names: HashSet<String>,
     /// Paths of Django settings modules (or the helpers that build their `REST_FRAMEWORK`)
     /// that set `DEFAULT_PAGINATION_CLASS`.
     pub pagination_settings: Vec<String>,
@@ -222,7 +250,97 @@ impl ProjectIndex {
             .map(|i| ix.helper_calls(files, i as u32, files[i].1))
             .collect();
         ix.link_params(calls);
+        ix.link_feeds_with(|ix, callers, targets| {
+            let mut callers: Vec<u32> = callers.iter().copied().collect();
+            callers.sort();
+            callers
+                .into_iter()
+                .flat_map(|i| {
+                    let ctx = crate::rules::Ctx {
+                        path: files[i as usize].0,
+                        facts: files[i as usize].1,
+                        index: ix,
+                        config,
+                        files,
+                        file: i,
+                    };
+                    crate::rules::db_loop::plural_feeds(&ctx, targets)
+                })
+                .collect()
+        });
         ix
+    }
+
+    /// Runs the feed pass (`pass(index, caller files, target functions)`, see
+    /// [`crate::rules::db_loop::plural_feeds`]) over the files that call a function looping
+    /// over a plural parameter; then over the callers of the functions that pass their own
+    /// plural parameter on to one (a few rounds); then links the feeds.
+    pub fn link_feeds_with(
+        &mut self,
+        mut pass: impl FnMut(
+            &ProjectIndex,
+            &HashSet<u32>,
+            &HashSet<(u32, Idx)>,
+        ) -> Vec<crate::rules::db_loop::Feed>,
+    ) {
+        use crate::rules::db_loop::Feed;
+        let mut all = Vec::new();
+        let mut targets = self.plural_loop_fns.clone();
+        let mut new = targets.clone();
+        for _round in 0..4 {
+            let files: HashSet<u32> = new
+                .iter()
+                .filter_map(|t| self.callers.get(t))
+                .flatten()
+                .map(|s| s.0)
+                .collect();
+            if files.is_empty() {
+                break;
+            }
+            let feeds = pass(self, &files, &new);
+            let next: HashSet<(u32, Idx)> = feeds
+                .iter()
+                .filter_map(|f| match f {
+                    Feed::Param(_, from) => Some((from.0, from.1)),
+                    Feed::Rows(_) => None,
+                })
+                .filter(|t| !targets.contains(t))
+                .collect();
+            all.extend(feeds);
+            if next.is_empty() {
+                break;
+            }
+            targets.extend(next.iter().copied());
+            new = next;
+        }
+        self.link_feeds(all);
+    }
+
+    /// Which plural parameters some caller fills with many rows: the direct feeds, then
+    /// through callers' own parameters until nothing changes.
+    fn link_feeds(&mut self, feeds: Vec<crate::rules::db_loop::Feed>) {
+        use crate::rules::db_loop::Feed;
+        let mut fed: HashSet<(u32, Idx, u8)> = feeds
+            .iter()
+            .filter_map(|f| match f {
+                Feed::Rows(p) => Some(*p),
+                Feed::Param(..) => None,
+            })
+            .collect();
+        for _round in 0..8 {
+            let mut changed = false;
+            for f in &feeds {
+                if let Feed::Param(p, from) = f {
+                    if fed.contains(from) && fed.insert(*p) {
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        self.fed_params = fed;
     }
 
     /// The index's global tables from each file's skeleton (see [`FileFacts::skeleton`]) and
@@ -246,6 +364,17 @@ impl ProjectIndex {
                     .entry(c.name.clone())
                     .or_default()
                     .push((i as u32, ci as Idx));
+            }
+        }
+        for (_, f) in skeletons {
+            for fun in &f.functions {
+                if fun
+                    .params
+                    .iter()
+                    .any(|p| crate::rules::db_loop::plural_name(p))
+                {
+                    ix.plural_fn_names.insert(fun.name.clone());
+                }
             }
         }
         for l in &locals {
@@ -534,6 +663,7 @@ impl ProjectIndex {
                 head,
                 target,
                 injected,
+                cached: caller.is_some_and(|func| cached_before(f, func, call)),
             });
         }
         let mut helpers: Vec<_> = helpers.into_iter().collect();
@@ -554,6 +684,10 @@ impl ProjectIndex {
                 out.idle_async.push((file, fx));
             }
         }
+        out.plural_loops = crate::rules::db_loop::plural_loop_functions(f)
+            .into_iter()
+            .map(|fx| (file, fx))
+            .collect();
         out
     }
 
@@ -574,16 +708,7 @@ impl ProjectIndex {
         };
         let key = (file, func);
         // A memoised or cached helper queries once, not per call.
-        let fun = &f.functions[func as usize];
-        let cached = fun.decorators.iter().any(|d| {
-            let d = d.to_ascii_lowercase();
-            d.contains("cache") || d.contains("memo")
-        }) || f.calls.iter().any(|c| {
-            fun.span.contains(&c.span) && c.span.start < call.span.start && {
-                let d = c.dotted().to_ascii_lowercase();
-                d.contains("cache.") || d.starts_with("cache") || d.contains("memo")
-            }
-        });
+        let cached = cached_before(f, func, call);
         // A query in an exception handler is a fallback, not the helper's work.
         if cached
             || f.rescues
@@ -625,6 +750,7 @@ impl ProjectIndex {
             self.helpers.extend(s.helpers.iter().cloned());
             self.lazy_helpers.extend(s.lazy.iter().copied());
             self.idle_async.extend(s.idle_async.iter().copied());
+            self.plural_loop_fns.extend(s.plural_loops.iter().copied());
         }
         for depth in 2..=4u8 {
             let mut new = Vec::new();
@@ -632,7 +758,7 @@ impl ProjectIndex {
                 let fi = fi as u32;
                 for e in &scan.edges {
                     let Some(func) = e.caller else { continue };
-                    if self.helpers.contains_key(&(fi, func)) {
+                    if e.cached || self.helpers.contains_key(&(fi, func)) {
                         continue;
                     }
                     if depth == 2 {

@@ -47,7 +47,7 @@ fn warm_run_matches_cold_run_and_follows_cross_file_changes() {
     .unwrap();
     std::fs::write(
         d.join("views.py"),
-        "from .helpers import load_user\n\ndef names(user_ids):\n    out = []\n    for uid in user_ids:\n        out.append(load_user(uid).name)\n    return out\n",
+        "from .helpers import load_user\n\ndef names(request):\n    out = []\n    for uid in request.GET.getlist(\"id\"):\n        out.append(load_user(uid).name)\n    return out\n",
     )
     .unwrap();
 

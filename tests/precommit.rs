@@ -15,7 +15,7 @@ use std::time::Instant;
 const MANIFEST: &str = include_str!("../.pre-commit-hooks.yaml");
 
 const MODELS: &str = "from django.db import models\n\n\nclass User(models.Model):\n    name = models.CharField(max_length=20)\n";
-const VIEWS: &str = "from .models import User\n\n\ndef names(ids):\n    out = []\n    for x in ids:\n        out.append(User.objects.get(id=x).name)\n    return out\n";
+const VIEWS: &str = "from .models import User\n\n\ndef names(request):\n    out = []\n    for x in request.GET.getlist(\"id\"):\n        out.append(User.objects.get(id=x).name)\n    return out\n";
 const CLEAN: &str =
     "def names(cur):\n    cur.execute(\"SELECT id, name FROM users\")\n    return cur.fetchall()\n";
 

@@ -10,7 +10,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 const MODELS: &str = "from django.db import models\n\n\nclass User(models.Model):\n    name = models.CharField(max_length=20)\n";
-const VIEWS: &str = "from .models import User\n\n\ndef names(ids):\n    out = []\n    for x in ids:\n        out.append(User.objects.get(id=x).name)\n    return out\n\n\ndef raw(cur):\n    cur.execute(\"SELECT * FROM users\")\n";
+const VIEWS: &str = "from .models import User\n\n\ndef names(request):\n    out = []\n    for x in request.GET.getlist(\"id\"):\n        out.append(User.objects.get(id=x).name)\n    return out\n\n\ndef raw(cur):\n    cur.execute(\"SELECT * FROM users\")\n";
 
 fn project() -> tempfile::TempDir {
     let d = tempfile::Builder::new()

@@ -22,9 +22,9 @@ def load(cur):
     cur.execute(\"SELECT * FROM users\")
 
 
-def names(ids):
+def names(request):
     out = []
-    for x in ids:
+    for x in request.GET.getlist(\"id\"):
         out.append(User.objects.get(id=x).name)
     return out
 ";
@@ -181,9 +181,9 @@ def helper():
     return os.getcwd()
 
 
-def names(ids):
+def names(request):
     out = []
-    for x in ids:
+    for x in request.GET.getlist(\"id\"):
         out.append(
             User.objects.get(id=x).name
         )
@@ -406,7 +406,10 @@ fn diff_keeps_a_finding_whose_related_location_changed() {
     write(
         d.path(),
         "shop/views.py",
-        VIEWS.replace("for x in ids:", "for x in sorted(ids):"),
+        VIEWS.replace(
+            "for x in request.GET.getlist(\"id\"):",
+            "for x in sorted(request.GET.getlist(\"id\")):",
+        ),
     );
     assert_eq!(
         findings(d.path(), &["--diff", "HEAD"]),

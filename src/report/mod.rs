@@ -49,6 +49,11 @@ pub fn hidden_note(a: &Analysis) -> Option<String> {
 /// Writes `content` to `path` through a temporary file in the same folder and a rename,
 /// so a crash never leaves half a report.
 pub fn write_atomic(path: &Path, content: &str) -> std::io::Result<()> {
+    // `-o /dev/null`, a pipe, a terminal: write into it; a rename would replace the device
+    // node with a regular file.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return std::fs::write(path, content);
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

@@ -165,6 +165,38 @@ pub fn in_rescue(f: &FileFacts, li: Idx, span: &Span) -> bool {
         .any(|&(s, e)| s <= span.start && span.end <= e && body.start <= s && e <= body.end)
 }
 
+/// Is the span inside a branch of the loop's body that also records the item's group key
+/// in a name set before the loop (`if last != row.event: last = row.event; ...`)? Over
+/// rows ordered by that key, the branch runs once per group, not once per row.
+pub fn group_guarded(f: &FileFacts, li: Idx, span: &Span) -> bool {
+    let l = &f.loops[li as usize];
+    let body = l.body;
+    let vars: Vec<&String> = l.vars.iter().collect();
+    if vars.is_empty() {
+        return false;
+    }
+    f.branches.iter().any(|&(s, e)| {
+        body.start <= s
+            && e <= body.end
+            && s <= span.start
+            && span.end <= e
+            && f.assigns.iter().any(|a| {
+                s <= a.span.start
+                    && a.span.end <= e
+                    && vars
+                        .iter()
+                        .any(|v| crate::index::mentions(&a.value_text, v))
+                    && a.targets.iter().any(|t| {
+                        f.assigns.iter().any(|b| {
+                            b.func == l.func
+                                && b.span.end <= l.span.start
+                                && b.targets.iter().any(|x| x == t)
+                        })
+                    })
+            })
+    })
+}
+
 /// Every call inside a loop that does database work, the outermost call of a chain only.
 pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
     let f = ctx.facts;
@@ -179,6 +211,7 @@ pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
         if !loop_counts(f, li)
             || leaves_loop(f, li, &call.span, call.func)
             || in_rescue(f, li, &call.span)
+            || group_guarded(f, li, &call.span)
         {
             continue;
         }
@@ -195,7 +228,12 @@ pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
             // A write over the rows of a query that is not a model's table (`manager.find(
             // ApiKey, {where: {userId}})`, a task's rows): on the corpus these were mostly
             // the few rows of one entity.
-            if op.write && self::evidence(ctx, li) == Some("assign-query") {
+            if op.write
+                && matches!(
+                    self::evidence(ctx, li),
+                    Some("assign-query" | "assign-scoped")
+                )
+            {
                 continue;
             }
             let commit = op.write && matches!(call.method(), "commit" | "flush");
@@ -438,21 +476,217 @@ pub fn many_items(ctx: &Ctx, li: Idx) -> bool {
 }
 
 /// Evidence kinds that were mostly right on the hand-checked corpus samples (see
-/// `docs/corpus-check-round5-db.md`). A plural parameter (`ids`, `orders`) and a name
-/// assigned from some query other than a model's rows (`manager.find(...)` of one user's
-/// keys, a helper's result) were right about 60% and 20% of the time: often the few children
-/// of one entity, the items of one request, or a configuration list.
+/// `docs/corpus-check-round5-db.md` and `docs/corpus-check-round6-db.md`). Not: a name
+/// assigned from a helper's result; a plural parameter (`ids`, `orders`) that no caller is
+/// seen to fill with query rows or request data; a query filtered on one entity's key
+/// (`filter(user=user)`, `where: { userId }`: one user's keys, one annotation's links).
 pub fn strong(kind: &str) -> bool {
-    !matches!(kind, "assign-helper")
+    !matches!(
+        kind,
+        "assign-helper" | "param-plural" | "param-nocaller" | "assign-scoped"
+    )
+}
+
+/// What [`rows_expr`] found: the kind of evidence, and for a plural parameter, which one
+/// (function, position).
+#[derive(Debug, Clone, Copy)]
+pub struct Ev {
+    pub kind: &'static str,
+    pub param: Option<(Idx, u8)>,
+}
+
+fn ev(kind: &'static str) -> Ev {
+    Ev { kind, param: None }
 }
 
 /// The kind of evidence that the loop runs over many items (for `N1LINT_DEBUG_EVIDENCE`
-/// and for rules that trust some kinds less).
+/// and for rules that trust some kinds less). A plural parameter counts as `param-fed` when
+/// the index saw a caller pass it query rows or request data (`ProjectIndex::fed_params`),
+/// or as `param-handler` when its function is a request handler.
 pub fn evidence(ctx: &Ctx, li: Idx) -> Option<&'static str> {
     let f = ctx.facts;
     let l = &f.loops[li as usize];
     let iter = l.iter.as_deref()?;
-    rows_expr(ctx, l.func, l.span.start, iter, 0)
+    let e = rows_expr(ctx, l.func, l.span.start, iter, 0)?;
+    if let Some((fi, pi)) = e.param {
+        if ctx.index.fed_params.contains(&(ctx.file, fi, pi)) {
+            return Some("param-fed");
+        }
+        let fun = &f.functions[fi as usize];
+        if ctx
+            .index
+            .request
+            .handler_at(ctx.file, &fun.span)
+            .is_some_and(|(_, fw)| !matches!(fw, "celery" | "sidekiq" | "activejob" | "middleware"))
+        {
+            return Some("param-handler");
+        }
+        if !ctx.index.callers.contains_key(&(ctx.file, fi)) {
+            return Some("param-nocaller");
+        }
+    }
+    Some(e.kind)
+}
+
+/// For the index: each call in this file to a project function, with the arguments that
+/// fill one of its plural parameters (`def f(orders)`), and what the argument is here: rows
+/// of a query, request data (`Feed::Rows`), or a plural parameter of the caller itself
+/// (`Feed::Param`, decided once every caller is known).
+pub fn plural_feeds(ctx: &Ctx, targets: &std::collections::HashSet<(u32, Idx)>) -> Vec<Feed> {
+    let f = ctx.facts;
+    let mut out = Vec::new();
+    for call in &f.calls {
+        if call.args.is_empty() || !ctx.index.plural_fn_names.contains(call.method()) {
+            continue;
+        }
+        let Some(target) = ctx.index.resolve(ctx.files, ctx.file, call) else {
+            continue;
+        };
+        if !targets.contains(&target) {
+            continue;
+        }
+        let callee = &ctx.files[target.0 as usize].1.functions[target.1 as usize];
+        let offset = usize::from(
+            callee
+                .params
+                .first()
+                .is_some_and(|p| p == "self" || p == "cls"),
+        );
+        let mut pos = 0usize;
+        for a in &call.args {
+            let idx = match &a.keyword {
+                Some(k) => callee.params.iter().position(|p| p == k),
+                None => {
+                    let i = pos + offset;
+                    pos += 1;
+                    (i < callee.params.len()).then_some(i)
+                }
+            };
+            let Some(idx) = idx else { continue };
+            if !plural_name(&callee.params[idx]) {
+                continue;
+            }
+            let Some(e) = rows_expr(ctx, call.func, call.span.end, &a.text, 0) else {
+                continue;
+            };
+            let param = (target.0, target.1, idx.min(63) as u8);
+            if let Some((fi, pi)) = e.param {
+                out.push(Feed::Param(param, (ctx.file, fi, pi)));
+            } else if strong(e.kind) {
+                out.push(Feed::Rows(param));
+            }
+        }
+    }
+    out
+}
+
+/// The functions of this file with a loop over one of their own plural parameters (or one
+/// of an enclosing function's): the ones whose callers decide whether the loop is long.
+pub fn plural_loop_functions(f: &FileFacts) -> Vec<Idx> {
+    let mut out: Vec<Idx> = Vec::new();
+    for l in &f.loops {
+        let Some(iter) = l.iter.as_deref() else {
+            continue;
+        };
+        let head = |text: &str| -> String {
+            unwrap_iter(text)
+                .trim_start_matches('(')
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect()
+        };
+        // `rows = list(ids)` before `for r in rows`: follow a name to what it was assigned.
+        let mut name = head(iter);
+        let mut before = l.span.start;
+        for _ in 0..3 {
+            let Some(a) = f
+                .assigns
+                .iter()
+                .filter(|a| a.func == l.func && a.span.end <= before && a.targets.contains(&name))
+                .max_by_key(|a| a.span.start)
+            else {
+                break;
+            };
+            name = head(&a.value_text);
+            before = a.span.start;
+        }
+        if name.is_empty() || !plural_name(&name) {
+            continue;
+        }
+        let mut cur = l.func;
+        let mut guard = 0;
+        while let Some(fi) = cur {
+            guard += 1;
+            if guard > 16 {
+                break;
+            }
+            let fun = &f.functions[fi as usize];
+            if fun.params.contains(&name) {
+                if !out.contains(&fi) {
+                    out.push(fi);
+                }
+                break;
+            }
+            cur = fun.parent;
+        }
+    }
+    out
+}
+
+/// One caller's argument for a plural parameter (see [`plural_feeds`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Feed {
+    /// (file, function, parameter) receives rows of a query or request data.
+    Rows((u32, Idx, u8)),
+    /// The first receives whatever the second (a plural parameter of the caller) receives.
+    Param((u32, Idx, u8), (u32, Idx, u8)),
+}
+
+/// Does a parameter's name say it holds many rows or ids (`ids`, `orders`, `user_list`),
+/// rather than a short list (`permissions`, `options`, `fields`)?
+pub fn plural_name(name: &str) -> bool {
+    let lower = name
+        .trim_start_matches(['*', '&', '.'])
+        .to_ascii_lowercase();
+    let singular_s = [
+        "ss", "status", "bonus", "alias", "analysis", "basis", "canvas", "radius", "campus",
+        "corpus",
+    ];
+    let plural = lower.ends_with('s') && !singular_s.iter().any(|x| lower.ends_with(x));
+    let small = [
+        "permissions",
+        "perms",
+        "roles",
+        "options",
+        "settings",
+        "kinds",
+        "types",
+        "choices",
+        "statuses",
+        "steps",
+        "hooks",
+        "plugins",
+        "fields",
+        "attributes",
+        "attrs",
+        "columns",
+        "languages",
+        "locales",
+        "scopes",
+        "flags",
+        "args",
+        "kwargs",
+        "params",
+        "headers",
+        "parts",
+        "names",
+        "labels",
+        "levels",
+        "modes",
+        "actions",
+    ]
+    .contains(&lower.as_str());
+    (plural && !small) || ["_list", "list", "ids"].iter().any(|s| lower.ends_with(s))
 }
 
 /// Print why a finding fired, when `N1LINT_DEBUG_EVIDENCE` is set.
@@ -534,13 +768,7 @@ fn unwrap_iter(text: &str) -> String {
     t
 }
 
-fn rows_expr(
-    ctx: &Ctx,
-    func: Option<Idx>,
-    before: u32,
-    text: &str,
-    depth: u32,
-) -> Option<&'static str> {
+fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) -> Option<Ev> {
     let f = ctx.facts;
     // A generator or comprehension: what it iterates.
     if let Some(pos) = text.rfind(" in ") {
@@ -570,7 +798,12 @@ fn rows_expr(
         .collect();
     let head_model = head.rsplit("::").next().unwrap_or(&head);
     if ctx.index.models.values().any(|s| s.contains(head_model)) || t.contains(".objects.") {
-        return Some("model");
+        // `Config.get("base_urls")`, `Setting.find_by(key: k)`: one row (a value kept in
+        // the database), not a table's rows.
+        if single_row(t) {
+            return None;
+        }
+        return Some(ev("model"));
     }
     if f.calls.iter().any(|c| {
         c.func == func
@@ -579,7 +812,7 @@ fn rows_expr(
             && ctx.index.db_op(f, c).is_some()
             && t.contains(c.method())
     }) {
-        return Some("query-call");
+        return Some(ev("query-call"));
     }
     // Request data, and rows read from a file.
     let lower = t.to_ascii_lowercase();
@@ -587,7 +820,7 @@ fn rows_expr(
         .iter()
         .any(|p| lower.contains(p))
     {
-        return Some("file");
+        return Some(ev("file"));
     }
     if [
         "request.",
@@ -609,7 +842,7 @@ fn rows_expr(
             .iter()
             .any(|p| lower.contains(p))
     {
-        return Some("request");
+        return Some(ev("request"));
     }
     // A to-many relation of a row that an outer loop iterates (`order.items.all()` inside
     // `for order in orders`). The children of one entity (`self.event.items`, a parameter's
@@ -638,9 +871,9 @@ fn rows_expr(
             "eager_load",
         ];
         if parts.iter().skip(2).any(|p| big.contains(p)) {
-            return Some("relation-big");
+            return Some(ev("relation-big"));
         }
-        return outer_row(ctx, before, parts[0]).then_some("relation-of-row");
+        return outer_row(ctx, before, parts[0]).then(|| ev("relation-of-row"));
     }
     // A name: where it came from.
     let name: String = t
@@ -670,14 +903,17 @@ fn rows_expr(
         if let Some(ci) = a.value_call {
             let c = &f.calls[ci as usize];
             if ctx.index.db_op(f, c).is_some() {
-                return Some("assign-query");
+                if one_entity(ctx, &a.value_text) {
+                    return Some(ev("assign-scoped"));
+                }
+                return Some(ev("assign-query"));
             }
             if ctx
                 .index
                 .resolve(ctx.files, ctx.file, c)
                 .is_some_and(|t| ctx.index.helpers.contains_key(&t))
             {
-                return Some("assign-helper");
+                return Some(ev("assign-helper"));
             }
         }
         return rows_expr(ctx, func, a.span.start, &a.value_text, depth + 1);
@@ -693,53 +929,186 @@ fn rows_expr(
         let fun = &f.functions[fi as usize];
         // Only parameters whose name says they hold many rows or ids: a parameter alone
         // may be a short list (permissions, one order's lines).
-        let lower = base.to_ascii_lowercase();
-        let singular_s = [
-            "ss", "status", "bonus", "alias", "analysis", "basis", "canvas", "radius", "campus",
-            "corpus",
-        ];
-        let plural = lower.ends_with('s') && !singular_s.iter().any(|x| lower.ends_with(x));
-        let small = [
-            "permissions",
-            "perms",
-            "roles",
-            "options",
-            "settings",
-            "kinds",
-            "types",
-            "choices",
-            "statuses",
-            "steps",
-            "hooks",
-            "plugins",
-            "fields",
-            "attributes",
-            "attrs",
-            "columns",
-            "languages",
-            "locales",
-            "scopes",
-            "flags",
-            "args",
-            "kwargs",
-            "params",
-            "headers",
-            "parts",
-            "names",
-            "labels",
-            "levels",
-            "modes",
-            "actions",
-        ]
-        .contains(&lower.as_str());
-        let many =
-            (plural && !small) || ["_list", "list", "ids"].iter().any(|s| lower.ends_with(s));
-        if many && fun.params.iter().any(|p| p == base) {
-            return Some("param-plural");
+        let many = plural_name(base);
+        if many {
+            if let Some(pi) = fun.params.iter().position(|p| p == base) {
+                return Some(Ev {
+                    kind: "param-plural",
+                    param: Some((fi, pi.min(63) as u8)),
+                });
+            }
         }
         cur = fun.parent;
     }
     None
+}
+
+/// Is `text` a query filtered by equality on one entity's key (`filter(user=user)`,
+/// `where(project_id: project.id)`, `where: { userId }`, `Link.user_id == user.id`)? Its rows
+/// are the children of one entity: one user's keys, one annotation's links, usually few. A
+/// filter on other columns (`status="paid"`), on a list (`id__in=ids`, `In(ids)`) or none at
+/// all reads the table.
+pub fn one_entity(ctx: &Ctx, text: &str) -> bool {
+    let key_like = |key: &str| {
+        let key = key.trim().trim_start_matches(':').trim_matches(['"', '\'']);
+        let last = key.rsplit(['.', ' ']).next().unwrap_or(key);
+        let mut segs: Vec<&str> = last.split("__").collect();
+        // `event__organizer=org` is scoped too; `id__in=ids`, `created__gt=t` are not
+        // equality.
+        if segs.len() > 1 {
+            let op = segs[segs.len() - 1];
+            if !["id", "pk", "exact"].contains(&op)
+                && !ctx.index.relation_names.contains_key(op)
+                && !op.ends_with("_id")
+            {
+                return None;
+            }
+            if op == "exact" {
+                segs.pop();
+            }
+        }
+        let last = segs.last().copied().unwrap_or("");
+        if last.is_empty() || !last.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return None;
+        }
+        let lower = last.to_ascii_lowercase();
+        Some(
+            lower == "id"
+                || lower == "pk"
+                || lower.ends_with("_id")
+                || last.ends_with("Id")
+                || ctx.index.relation_names.contains_key(last)
+                || ctx.index.relation_names.contains_key(segs[0]),
+        )
+        .map(|fk| (fk, last.to_string()))
+    };
+    // A value naming one thing: `user`, `self.event`, `user.id`, `@project.id`, `req.params.id`.
+    let scalar = |value: &str| {
+        // The value ends where its bracket closes (`id: x).to_a`).
+        let v = value
+            .split([')', '}'])
+            .next()
+            .unwrap_or("")
+            .trim_end_matches(']');
+        let v = v.trim();
+        let first = v.chars().next();
+        if !first.is_some_and(|c| c.is_alphabetic() || c == '_' || c == '@') {
+            return false;
+        }
+        if [
+            "true",
+            "false",
+            "True",
+            "False",
+            "None",
+            "nil",
+            "null",
+            "undefined",
+        ]
+        .contains(&v)
+        {
+            return false;
+        }
+        // `options['organization']`, `params[:id]` name one value too.
+        if !v.chars().all(|c| {
+            c.is_alphanumeric() || matches!(c, '_' | '.' | '@' | '$' | '[' | ']' | '\'' | '"' | ':')
+        }) {
+            return false;
+        }
+        let last = v.rsplit('.').next().unwrap_or(v).to_ascii_lowercase();
+        // `project_id: project_ids`: a list, an `IN`.
+        !(last.ends_with("ids") || last.ends_with("list"))
+    };
+    let mut found = false;
+    // Keyword and hash conditions: `user=user`, `project_id: x`, `:user => u`, `a.b == c`.
+    for part in text.split(['(', ',', '{', '[', '\n']) {
+        let part = part
+            .trim_end_matches(|c: char| matches!(c, ')' | '}' | ']') || c.is_whitespace())
+            .trim();
+        let (key, value) = if let Some((k, v)) = part.split_once("==") {
+            (k, v)
+        } else if let Some((k, v)) = part.split_once("=>") {
+            (k, v)
+        } else if let Some((k, v)) = part.split_once(": ") {
+            (k, v)
+        } else if let Some((k, v)) = part.split_once('=') {
+            if k.ends_with(['!', '<', '>']) || v.starts_with('=') {
+                continue;
+            }
+            (k, v)
+        } else {
+            // `where: { userId }`: shorthand for `userId: userId`.
+            let p = part.trim();
+            if !p.is_empty()
+                && p.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && (p.ends_with("Id") || p.ends_with("_id"))
+                && text.contains("where")
+            {
+                found = true;
+            }
+            continue;
+        };
+        let Some((fk, _)) = key_like(key) else {
+            continue;
+        };
+        if fk && scalar(value) {
+            found = true;
+        }
+    }
+    found
+}
+
+/// Does the chain end in a call that returns one row (`.get(...)`, `.first`,
+/// `.findOne(...)`, `.find_by(...)`)? Only calls outside any brackets count.
+fn single_row(text: &str) -> bool {
+    let mut depth = 0i32;
+    let mut last = String::new();
+    let mut cur = String::new();
+    let mut in_name = false;
+    for c in text.chars() {
+        match c {
+            '(' | '[' | '{' => {
+                if depth == 0 && in_name {
+                    last = std::mem::take(&mut cur);
+                }
+                in_name = false;
+                depth += 1;
+            }
+            ')' | ']' | '}' => depth -= 1,
+            '.' if depth == 0 => {
+                in_name = true;
+                cur.clear();
+            }
+            c if depth == 0 && in_name && (c.is_alphanumeric() || c == '_' || c == '!') => {
+                cur.push(c)
+            }
+            _ => {
+                if depth == 0 && in_name && !cur.is_empty() {
+                    last = std::mem::take(&mut cur);
+                }
+                in_name = false;
+            }
+        }
+    }
+    if in_name && !cur.is_empty() {
+        last = cur;
+    }
+    matches!(
+        last.as_str(),
+        "get"
+            | "first"
+            | "last"
+            | "findOne"
+            | "findUnique"
+            | "findByPk"
+            | "find_by"
+            | "find_by!"
+            | "get_or_none"
+            | "one"
+            | "one_or_none"
+            | "scalar"
+            | "value"
+    )
 }
 
 /// Is `var` the variable of a loop around `at` that runs over many items?

@@ -9,7 +9,7 @@ use crate::facts::{FileFacts, Span};
 use crate::index::ProjectIndex;
 use crate::lang::Lang;
 
-mod db_loop;
+pub mod db_loop;
 pub mod missing_timeout;
 pub mod n_plus_one;
 pub(crate) mod request;

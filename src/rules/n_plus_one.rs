@@ -291,6 +291,13 @@ fn eager_loaded(text: &str, rel: &str) -> bool {
         .any(|p| text.contains(p.as_str()))
 }
 
+/// Is `var` assigned again in the loop's body before `at`?
+fn reassigned(f: &FileFacts, l: &Loop, var: &str, at: u32) -> bool {
+    f.assigns
+        .iter()
+        .any(|a| l.body.contains(&a.span) && a.span.end <= at && a.targets.iter().any(|t| t == var))
+}
+
 /// The loop in `l`'s chain of enclosing loops that binds `var`.
 fn binding_loop(f: &FileFacts, mut li: Idx, var: &str) -> Option<Idx> {
     let mut guard = 0;
@@ -334,6 +341,7 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             || !db_loop::loop_counts(f, li)
             || call.path[1].called
             || db_loop::in_rescue(f, li, &call.span)
+            || db_loop::group_guarded(f, li, &call.span)
         {
             continue;
         }
@@ -343,7 +351,7 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             continue;
         };
         let l = &f.loops[bl as usize];
-        if !db_loop::many_items(ctx, bl) {
+        if reassigned(f, l, var, call.span.start) || !db_loop::many_items(ctx, bl) {
             continue;
         }
         let iterated = iterated_query(ctx, l);
@@ -399,13 +407,18 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
     let mut members: Vec<&crate::facts::Member> = f.members.iter().collect();
     members.sort_by_key(|m| (m.span.start, std::cmp::Reverse(m.span.end)));
     let mut last_start = u32::MAX;
+    let mut loaded_rel: HashSet<(Idx, String, String)> = HashSet::new();
     for m in members {
         if m.span.start == last_start {
             continue;
         }
         last_start = m.span.start;
         let Some(li) = m.in_loop else { continue };
-        if m.path.len() < 2 || !db_loop::loop_counts(f, li) || db_loop::in_rescue(f, li, &m.span) {
+        if m.path.len() < 2
+            || !db_loop::loop_counts(f, li)
+            || db_loop::in_rescue(f, li, &m.span)
+            || db_loop::group_guarded(f, li, &m.span)
+        {
             continue;
         }
         let var = &m.path[0];
@@ -414,6 +427,11 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             continue;
         };
         let l = &f.loops[bl as usize];
+        // `o = Order.objects.select_related("event").get(pk=o.pk)` in the body: no longer
+        // the iterated row.
+        if reassigned(f, l, var, m.span.start) {
+            continue;
+        }
         let Some((text, model)) = iterated_query(ctx, l) else {
             continue;
         };
@@ -432,7 +450,9 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         if f.assigns.iter().any(|a| a.span.start == m.span.start) {
             continue;
         }
-        if !seen.insert(m.span.start) {
+        // `if issue.version && issue.version.closed?`: the first access loads the row, the
+        // next ones in the same pass read it from the object.
+        if !seen.insert(m.span.start) || !loaded_rel.insert((li, var.clone(), rel.clone())) {
             continue;
         }
         let target = if relation.target.is_empty() {
