@@ -337,26 +337,23 @@ fn walk_plan(lang: Lang, query: &Query, source: &str) -> Option<WalkPlan> {
     })
 }
 
+/// The compiled query of `lang`, compiled the first time a file of that language comes
+/// (a warm run that re-reads one Python file compiles no JavaScript query).
 fn compiled(lang: Lang) -> &'static CompiledQuery {
-    static QUERIES: OnceLock<Vec<CompiledQuery>> = OnceLock::new();
-    let all = QUERIES.get_or_init(|| {
-        Lang::ALL
-            .iter()
-            .map(|&l| {
-                let source = query_source(l);
-                let query = Query::new(&l.grammar(), &source)
-                    .unwrap_or_else(|e| panic!("embedded query for {l} does not compile: {e}"));
-                let caps = query.capture_names().iter().map(|n| cap_of(n)).collect();
-                let walk = if std::env::var_os("N1LINT_QUERY_CURSOR").is_some() {
-                    None
-                } else {
-                    walk_plan(l, &query, &source)
-                };
-                CompiledQuery { query, caps, walk }
-            })
-            .collect()
-    });
-    &all[lang.index()]
+    static QUERIES: [OnceLock<CompiledQuery>; Lang::ALL.len()] =
+        [const { OnceLock::new() }; Lang::ALL.len()];
+    QUERIES[lang.index()].get_or_init(|| {
+        let source = query_source(lang);
+        let query = Query::new(&lang.grammar(), &source)
+            .unwrap_or_else(|e| panic!("embedded query for {lang} does not compile: {e}"));
+        let caps = query.capture_names().iter().map(|n| cap_of(n)).collect();
+        let walk = if std::env::var_os("N1LINT_QUERY_CURSOR").is_some() {
+            None
+        } else {
+            walk_plan(lang, &query, &source)
+        };
+        CompiledQuery { query, caps, walk }
+    })
 }
 
 /// Field ids by name, per language: `Node::child_by_field_name` looks the name up by
