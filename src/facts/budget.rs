@@ -117,25 +117,23 @@ pub(crate) enum Shape {
     WideError,
 }
 
-/// Checks the tree under `root` (the root is at depth 0) against `max_depth` and
-/// `max_error_children`, stopping at the first excess. An iterative walk with a tree cursor:
-/// linear in the number of nodes, whatever the depth.
-pub(crate) fn check_shape(
-    root: Node,
+/// Visits every node under `root` (the root is at depth 0) in document order, with a tree
+/// cursor: linear in the number of nodes, whatever the depth. Stops at the first error of
+/// `visit`, or with `too_deep()` when a node lies deeper than `max_depth`.
+pub(crate) fn preorder<'t, E>(
+    root: Node<'t>,
     max_depth: usize,
-    max_error_children: usize,
-) -> Result<(), Shape> {
+    too_deep: impl Fn() -> E,
+    mut visit: impl FnMut(Node<'t>) -> Result<(), E>,
+) -> Result<(), E> {
     let mut cursor = root.walk();
     let mut depth = 0usize;
     loop {
-        let n = cursor.node();
-        if n.is_error() && n.child_count() > max_error_children {
-            return Err(Shape::WideError);
-        }
+        visit(cursor.node())?;
         if cursor.goto_first_child() {
             depth += 1;
             if depth > max_depth {
-                return Err(Shape::TooDeep);
+                return Err(too_deep());
             }
             continue;
         }
@@ -149,6 +147,27 @@ pub(crate) fn check_shape(
             depth -= 1;
         }
     }
+}
+
+/// Checks the tree under `root` against `max_depth` and `max_error_children`, stopping at
+/// the first excess.
+pub(crate) fn check_shape(
+    root: Node,
+    max_depth: usize,
+    max_error_children: usize,
+) -> Result<(), Shape> {
+    preorder(
+        root,
+        max_depth,
+        || Shape::TooDeep,
+        |n| {
+            if n.is_error() && n.child_count() > max_error_children {
+                Err(Shape::WideError)
+            } else {
+                Ok(())
+            }
+        },
+    )
 }
 
 /// Is the tree under `root` nested more than `max` levels deep?

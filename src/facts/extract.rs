@@ -22,7 +22,7 @@ use tree_sitter::{
     StreamingIterator,
 };
 
-use super::budget::{check_shape, Deadline, Shape};
+use super::budget::{check_shape, preorder, Deadline, Shape};
 use super::nest::Nest;
 use super::*;
 use crate::facts::text::normalised_hash;
@@ -752,57 +752,44 @@ impl<'a> Builder<'a> {
         let mut rooted = QueryCursor::new();
         rooted.set_match_limit(limits.max_in_progress.clamp(1, 65_536));
         rooted.set_max_start_depth(Some(0));
-        let mut cursor = root.walk();
-        let mut depth = 0usize;
-        loop {
-            let n = cursor.node();
-            let kind = usize::from(n.kind_id());
-            if n.is_error() {
-                if n.child_count() > limits.max_error_children {
-                    return Err(ExtractError::WideError(limits.max_error_children));
+        preorder(
+            root,
+            limits.max_depth,
+            || ExtractError::TooDeep(limits.max_depth),
+            |n| {
+                let kind = usize::from(n.kind_id());
+                if n.is_error() {
+                    if n.child_count() > limits.max_error_children {
+                        return Err(ExtractError::WideError(limits.max_error_children));
+                    }
+                    nodes.extend(plan.error.iter().map(|&c| (c, n)));
+                } else if let Some(caps) = plan.simple.get(kind) {
+                    nodes.extend(caps.iter().map(|&c| (c, n)));
                 }
-                nodes.extend(plan.error.iter().map(|&c| (c, n)));
-            } else if let Some(caps) = plan.simple.get(kind) {
-                nodes.extend(caps.iter().map(|&c| (c, n)));
-            }
-            if let Some(&Some(q)) = plan.rooted_at.get(kind) {
-                let (query, caps) = &plan.rooted[usize::from(q)];
-                let mut matches = rooted.matches(query, n, src);
-                while let Some(m) = matches.next() {
-                    for c in m.captures {
-                        let cap = caps[c.index as usize];
-                        if cap != Cap::Other {
-                            nodes.push((cap, c.node));
+                if let Some(&Some(q)) = plan.rooted_at.get(kind) {
+                    let (query, caps) = &plan.rooted[usize::from(q)];
+                    let mut matches = rooted.matches(query, n, src);
+                    while let Some(m) = matches.next() {
+                        for c in m.captures {
+                            let cap = caps[c.index as usize];
+                            if cap != Cap::Other {
+                                nodes.push((cap, c.node));
+                            }
                         }
                     }
+                    if rooted.did_exceed_match_limit() {
+                        return Err(ExtractError::MatchLimit(limits.max_in_progress));
+                    }
                 }
-                if rooted.did_exceed_match_limit() {
-                    return Err(ExtractError::MatchLimit(limits.max_in_progress));
+                if nodes.len() > limits.max_matches {
+                    return Err(ExtractError::TooManyMatches(limits.max_matches));
                 }
-            }
-            if nodes.len() > limits.max_matches {
-                return Err(ExtractError::TooManyMatches(limits.max_matches));
-            }
-            if self.deadline.poll() {
-                return Err(self.timeout());
-            }
-            if cursor.goto_first_child() {
-                depth += 1;
-                if depth > limits.max_depth {
-                    return Err(ExtractError::TooDeep(limits.max_depth));
+                if self.deadline.poll() {
+                    return Err(self.timeout());
                 }
-                continue;
-            }
-            loop {
-                if cursor.goto_next_sibling() {
-                    break;
-                }
-                if depth == 0 || !cursor.goto_parent() {
-                    return Ok(());
-                }
-                depth -= 1;
-            }
-        }
+                Ok(())
+            },
+        )
     }
 
     fn run(&mut self, root: Node<'a>, limits: &Limits, walk: bool) -> Result<(), ExtractError> {

@@ -405,6 +405,14 @@ impl FileFacts {
         }
     }
 
+    /// The assignment whose value is `call` (`rows = Model.objects.filter(...)`).
+    pub fn assign_of(&self, call: &Call) -> Option<&Assign> {
+        self.assigns.iter().find(|a| {
+            a.value_call
+                .is_some_and(|ci| self.calls[ci as usize].span == call.span)
+        })
+    }
+
     pub fn strings_mention(&self, marker: &str) -> bool {
         self.markers.iter().any(|m| m == marker)
     }

@@ -165,10 +165,7 @@ pub fn rows_leave(f: &FileFacts, call: &Call) -> bool {
         return true;
     }
     // Assigned to a name used later in a response or a return of the same function.
-    let Some(a) = f.assigns.iter().find(|a| {
-        a.value_call
-            .is_some_and(|ci| std::ptr::eq(&f.calls[ci as usize], call))
-    }) else {
+    let Some(a) = f.assign_of(call) else {
         return false;
     };
     let names: Vec<&str> = a.targets.iter().map(|t| t.as_str()).collect();

@@ -170,10 +170,7 @@ fn sent_as_data(f: &FileFacts, c: &Call) -> bool {
     if sends(&|s| s.span.contains(&c.span)) {
         return true;
     }
-    let Some(a) = f.assigns.iter().find(|a| {
-        a.value_call
-            .is_some_and(|ci| f.calls[ci as usize].span == c.span)
-    }) else {
+    let Some(a) = f.assign_of(c) else {
         return false;
     };
     let [v] = a.targets.as_slice() else {

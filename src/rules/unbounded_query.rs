@@ -214,10 +214,7 @@ fn python_response_arg(f: &crate::facts::FileFacts, c: &Call) -> bool {
 /// Python: the queryset is assigned to a name that is handed straight to the response
 /// (`JsonResponse(list(rows))`, `render(..., {"rows": rows})`).
 fn python_var_to_response(f: &crate::facts::FileFacts, c: &Call) -> bool {
-    let Some(a) = f.assigns.iter().find(|a| {
-        a.value_call
-            .is_some_and(|ci| f.calls[ci as usize].span == c.span)
-    }) else {
+    let Some(a) = f.assign_of(c) else {
         return false;
     };
     let [v] = a.targets.as_slice() else {
@@ -328,10 +325,7 @@ fn drf_get_queryset(ctx: &Ctx, c: &Call) -> bool {
 /// The query is assigned to a name that the function then returns as it is
 /// (`qs = Model.objects.filter(...)` ... `return qs`).
 fn returned_name(f: &crate::facts::FileFacts, c: &Call, fi: crate::facts::Idx) -> bool {
-    let Some(a) = f.assigns.iter().find(|a| {
-        a.value_call
-            .is_some_and(|ci| f.calls[ci as usize].span == c.span)
-    }) else {
+    let Some(a) = f.assign_of(c) else {
         return false;
     };
     let [v] = a.targets.as_slice() else {
@@ -393,10 +387,7 @@ fn project_paginates(ctx: &Ctx) -> bool {
 /// (`users = get_paginator(request, users)`, `rows = rows.filter(...)`): what finally
 /// goes out is not this query.
 fn reassigned_later(f: &crate::facts::FileFacts, c: &Call) -> bool {
-    let Some(a) = f.assigns.iter().find(|a| {
-        a.value_call
-            .is_some_and(|ci| f.calls[ci as usize].span == c.span)
-    }) else {
+    let Some(a) = f.assign_of(c) else {
         return false;
     };
     a.func.is_some()
