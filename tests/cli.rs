@@ -456,6 +456,41 @@ fn output_file_is_written_atomically() {
     );
 }
 
+/// `-o /dev/null`, a pipe, a terminal: the report goes into it, and the node stays what it
+/// was (a rename of a temporary file over `/dev/null` once made it a regular file).
+#[cfg(unix)]
+#[test]
+fn output_into_a_pipe_keeps_the_pipe() {
+    use std::os::unix::fs::FileTypeExt;
+    let d = project();
+    write(d.path(), "app.py", BAD_PY);
+    let out_dir = project();
+    let pipe = out_dir.path().join("report.pipe");
+    let c_path = std::ffi::CString::new(pipe.to_str().expect("UTF-8 temp path")).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+    let reader = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || std::fs::read_to_string(pipe))
+    };
+    let out = run(
+        d.path(),
+        &["--format", "json", "-o", pipe.to_str().unwrap()],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    // Checked before joining the reader: had the pipe been replaced, nothing would ever
+    // write to the one the reader waits on.
+    let kind = std::fs::symlink_metadata(&pipe)
+        .expect("still there")
+        .file_type();
+    assert!(kind.is_fifo(), "-o replaced the pipe with {kind:?}");
+    let text = reader
+        .join()
+        .unwrap()
+        .expect("the report came through the pipe");
+    assert!(text.contains("select-star"), "{text}");
+}
+
 #[cfg(unix)]
 #[test]
 fn output_file_has_ordinary_permissions() {
