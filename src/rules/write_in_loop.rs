@@ -252,25 +252,26 @@ fn instance_of_model(ctx: &Ctx, f: &FileFacts, li: Idx, var: &str, call: &Call) 
     false
 }
 
-/// Is the write one set statement over the item's group: an `update`/`delete` of the rows
-/// filtered on a column the item fills other than the key (`Issue.where(status_id:
-/// status.id).update_all(...)`, `Line.objects.filter(order=order).delete()`)? One statement
-/// per status or order, not one per row; `where(id: user.id)` and `filter(pk=pk)` are.
+/// Is the write one set statement over the item's group, with the item's own values: an
+/// `update` of the rows filtered on a column the item fills other than the key
+/// (`Issue.where(status_id: status.id).update_all(done_ratio: status.default_done_ratio)`)?
+/// One statement per status, each with its own value. The same update with a value that does
+/// not change (`update_all(read_at: now)`) is one `where(user_id: ids)` away, and
+/// `where(id: user.id)` or `filter(pk=pk)` writes one row: those are reported.
 fn group_statement(f: &FileFacts, li: Idx, call: &Call) -> bool {
-    if !matches!(
-        call.method(),
-        "update_all"
-            | "delete_all"
-            | "destroy_all"
-            | "update"
-            | "delete"
-            | "updateMany"
-            | "deleteMany"
-    ) {
+    if !matches!(call.method(), "update_all" | "update" | "updateMany") {
         return false;
     }
     let items = db_loop::item_names(f, li, call.span.start);
     let n = call.path.len();
+    let own_values = call.path.last().is_some_and(|seg| {
+        seg.args
+            .iter()
+            .any(|a| items.iter().any(|i| crate::index::mentions(a, i)))
+    });
+    if !own_values {
+        return false;
+    }
     let mut grouped = false;
     for seg in &call.path[..n.saturating_sub(1)] {
         if !matches!(seg.name.as_str(), "where" | "filter" | "exclude") {
