@@ -36,6 +36,17 @@ struct RawConfig {
     per_file_ignores: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
     #[serde(default)]
     apis: RawApis,
+    #[serde(default)]
+    write_in_loop: RawWriteInLoop,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawWriteInLoop {
+    /// Report a model instance's own write (`obj.save()`, `record.update!`) outside data
+    /// migrations in any loop, not only in loops over the rows of a query.
+    #[serde(default)]
+    all_instance_writes: bool,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -66,6 +77,9 @@ pub struct Config {
     per_file_raw: Vec<(String, Vec<String>)>,
     pub query_functions: Vec<String>,
     pub write_functions: Vec<String>,
+    /// `[write-in-loop] all-instance-writes`: report `obj.save()` in any loop outside data
+    /// migrations, not only in loops over the rows of a query.
+    pub all_instance_writes: bool,
 }
 
 impl Default for Config {
@@ -81,6 +95,7 @@ impl Default for Config {
             per_file_raw: Vec::new(),
             query_functions: Vec::new(),
             write_functions: Vec::new(),
+            all_instance_writes: false,
         }
     }
 }
@@ -234,6 +249,7 @@ impl Config {
         }
         c.query_functions = raw.apis.query_functions;
         c.write_functions = raw.apis.write_functions;
+        c.all_instance_writes = raw.write_in_loop.all_instance_writes;
         c.enabled.sort_unstable();
         c.enabled.dedup();
         Ok(c)
@@ -278,13 +294,14 @@ impl Config {
     /// A stable digest of everything that changes findings (for the cache key).
     pub fn digest(&self) -> String {
         format!(
-            "{:?}|{:?}|{:?}|{:?}|{}|{:?}",
+            "{:?}|{:?}|{:?}|{:?}|{}|{:?}|{}",
             self.enabled,
             self.query_functions,
             self.write_functions,
             self.severity,
             self.max_file_size,
-            self.per_file_raw
+            self.per_file_raw,
+            self.all_instance_writes
         )
     }
 }
@@ -319,6 +336,14 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn write_in_loop_table() {
+        assert!(!Config::from_str("", "x").unwrap().all_instance_writes);
+        let c = Config::from_str("[write-in-loop]\nall-instance-writes = true\n", "x").unwrap();
+        assert!(c.all_instance_writes);
+        assert!(Config::from_str("[write-in-loop]\nfrobnicate = 1\n", "x").is_err());
     }
 
     #[test]

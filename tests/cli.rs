@@ -1146,3 +1146,30 @@ fn byte_order_mark_does_not_shift_columns() {
         out.stdout
     );
 }
+
+/// A model instance saved in a loop over a parameter (not the rows of a query): reported
+/// only with `[write-in-loop] all-instance-writes = true`.
+const INSTANCE_WRITE_PY: &str = "from django.db import models\n\n\nclass Fee(models.Model):\n    amount = models.IntegerField()\n\n\ndef add_fees(amounts):\n    for amount in amounts:\n        fee = Fee(amount=amount)\n        fee.save()\n";
+
+#[test]
+fn all_instance_writes_reports_writes_outside_query_loops() {
+    let d = project();
+    write(d.path(), "app.py", INSTANCE_WRITE_PY);
+    let saves = |v: &Value| {
+        v["findings"]
+            .as_array()
+            .expect("findings is an array")
+            .iter()
+            .filter(|f| f["rule"] == "write-in-loop" && f["start"]["line"] == 11)
+            .count()
+    };
+    let (_, v) = json(d.path(), &["--select", "write-in-loop", "--no-cache"]);
+    assert_eq!(saves(&v), 0, "{v}");
+    write(
+        d.path(),
+        "n1lint.toml",
+        "[write-in-loop]\nall-instance-writes = true\n",
+    );
+    let (_, v) = json(d.path(), &["--select", "write-in-loop", "--no-cache"]);
+    assert_eq!(saves(&v), 1, "{v}");
+}

@@ -144,7 +144,12 @@ fn bounded_collection(iter: &str) -> bool {
         "strategies",
         "backends",
     ];
-    !schemaish.contains(&last_lower.as_str())
+    // The forms of one page (`for form in self.forms`, a formset): as many as it shows.
+    let forms = last_lower == "forms"
+        || last_lower.ends_with("_forms")
+        || last_lower.ends_with("formset")
+        || last_lower.ends_with("formsets");
+    !schemaish.contains(&last_lower.as_str()) && !forms
 }
 
 /// Is the call part of a `return`/`break`/`raise` that leaves the loop (so it runs at most
@@ -154,6 +159,94 @@ pub fn leaves_loop(f: &FileFacts, li: Idx, span: &Span, func: Option<Idx>) -> bo
     f.exits.iter().any(|&(s, e)| {
         s <= span.start && span.end <= e && l.body.start <= s && e <= l.body.end && func == l.func
     })
+}
+
+/// Is the call followed, in the loop's body, by a `break` or `return` that runs whenever
+/// the call did (not in a branch, handler or inner loop without the call)? Then the call
+/// runs at most once per run of the loop: the first match is written, and the loop ends.
+pub fn exits_after(f: &FileFacts, li: Idx, call: &Call) -> bool {
+    let l = &f.loops[li as usize];
+    // A `return` in a callback loop's function ends one iteration only.
+    if call.func != l.func {
+        return false;
+    }
+    let body = l.body;
+    let within = |s: u32, e: u32| body.start <= s && e <= body.end;
+    let holds_call = |s: u32, e: u32| s <= call.span.start && call.span.end <= e;
+    f.exits.iter().zip(&f.exit_texts).any(|(&(s, e), text)| {
+        let t = text.trim_start();
+        (t.starts_with("break") || t.starts_with("return"))
+            && call.span.end <= s
+            && within(s, e)
+            && !f
+                .branches
+                .iter()
+                .chain(f.rescues.iter())
+                .any(|&(bs, be)| within(bs, be) && bs <= s && e <= be && !holds_call(bs, be))
+            && !f.loops.iter().any(|o| {
+                o.span.start != l.span.start
+                    && within(o.span.start, o.span.end)
+                    && o.body.start <= s
+                    && e <= o.body.end
+                    && !holds_call(o.body.start, o.body.end)
+            })
+            && !f.functions.iter().any(|fun| {
+                within(fun.span.start, fun.span.end) && fun.span.start <= s && e <= fun.span.end
+            })
+    })
+}
+
+/// Is the whole loop inside an exception handler of its function (`except ProtectedError:
+/// for pk in pks: ...delete()`)? It is the fallback of a set statement that failed.
+pub fn loop_in_rescue(f: &FileFacts, li: Idx) -> bool {
+    let l = &f.loops[li as usize];
+    let start = l.func.map_or(0, |fi| f.functions[fi as usize].span.start);
+    f.rescues
+        .iter()
+        .any(|&(s, e)| start <= s && s <= l.span.start && l.span.end <= e)
+}
+
+/// Does the loop iterate a query filtered on one entity's key, written in its header
+/// (`for m in Meta.objects.filter(event=other)`, `Redirect.where(wiki_id: id).each`) or
+/// assigned to the iterated name (`assign-scoped`)? The children of one entity: usually few.
+pub fn scoped_loop(ctx: &Ctx, li: Idx) -> bool {
+    let l = &ctx.facts.loops[li as usize];
+    let Some(iter) = l.iter.as_deref() else {
+        return false;
+    };
+    if evidence(ctx, li) == Some("assign-scoped") {
+        return true;
+    }
+    model_query(ctx, iter) && one_entity(ctx, &unwrap_iter(iter))
+}
+
+/// Is the loop header a model query written there (`User.objects.filter(...)`,
+/// `Issue.where(...)`, `await User.findAll()`)?
+fn model_query(ctx: &Ctx, iter: &str) -> bool {
+    let t = unwrap_iter(iter);
+    let t = t
+        .trim()
+        .trim_start_matches("await ")
+        .trim_start_matches('(');
+    let head: String = t
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+        .collect();
+    let head = head.rsplit("::").next().unwrap_or(&head);
+    !head.is_empty()
+        && (t.contains(".objects.") || ctx.index.models.values().any(|s| s.contains(head)))
+}
+
+/// Does the loop iterate the rows of a query: a model query written in its header
+/// (`for u in User.objects.all()`, `Issue.where(...).each`), a name assigned from a query in
+/// the function, a to-many relation of an outer loop's row, or the rows of a file?
+pub fn query_rows(ctx: &Ctx, li: Idx) -> bool {
+    let l = &ctx.facts.loops[li as usize];
+    match evidence(ctx, li) {
+        Some("query-call" | "assign-query" | "relation-of-row" | "relation-big" | "file") => true,
+        Some("model") => l.iter.as_deref().is_some_and(|iter| model_query(ctx, iter)),
+        _ => false,
+    }
 }
 
 /// Is the span inside an exception handler within the loop's body (a fallback that runs
@@ -1015,7 +1108,20 @@ pub fn one_entity(ctx: &Ctx, text: &str) -> bool {
         }) {
             return false;
         }
-        let last = v.rsplit('.').next().unwrap_or(v).to_ascii_lowercase();
+        // `cart_id=OuterRef("cart_id")`, `F("x")`: a column of the rows, not one value.
+        if matches!(v, "OuterRef" | "F" | "Subquery") {
+            return false;
+        }
+        let last = v.rsplit('.').next().unwrap_or(v);
+        // `status=Order.STATUS_PENDING`: a constant, a state many rows share.
+        if last.len() > 1
+            && last
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+        {
+            return false;
+        }
+        let last = last.to_ascii_lowercase();
         // `project_id: project_ids`: a list, an `IN`.
         !(last.ends_with("ids") || last.ends_with("list"))
     };
