@@ -413,6 +413,17 @@ impl FileFacts {
         })
     }
 
+    /// The last assignment to `name` in function `func` that ends before byte `before`
+    /// (`rows = ...` ahead of `for r in rows`).
+    pub fn last_assign(&self, func: Option<Idx>, before: u32, name: &str) -> Option<&Assign> {
+        self.assigns
+            .iter()
+            .filter(|a| {
+                a.func == func && a.span.end <= before && a.targets.iter().any(|t| t == name)
+            })
+            .max_by_key(|a| a.span.start)
+    }
+
     pub fn strings_mention(&self, marker: &str) -> bool {
         self.markers.iter().any(|m| m == marker)
     }

@@ -461,18 +461,11 @@ fn merges_loaded_row(ctx: &Ctx, li: Idx, call: &Call) -> bool {
     let name = iter.trim();
     f.calls.iter().any(|c| {
         l.iter_span.is_some_and(|s| s.contains(&c.span)) && ctx.index.db_op(f, c).is_some()
-    }) || f
-        .assigns
-        .iter()
-        .filter(|a| {
-            a.func == l.func && a.span.end <= l.span.start && a.targets.iter().any(|t| t == name)
-        })
-        .max_by_key(|a| a.span.start)
-        .is_some_and(|a| {
-            f.calls
-                .iter()
-                .any(|c| a.span.contains(&c.span) && ctx.index.db_op(f, c).is_some())
-        })
+    }) || f.last_assign(l.func, l.span.start, name).is_some_and(|a| {
+        f.calls
+            .iter()
+            .any(|c| a.span.contains(&c.span) && ctx.index.db_op(f, c).is_some())
+    })
 }
 
 /// Does the text hold a Python slice with a computed end (`rows[i:i + size]`)?
@@ -692,12 +685,7 @@ pub fn plural_loop_functions(f: &FileFacts) -> Vec<Idx> {
         let mut name = head(iter);
         let mut before = l.span.start;
         for _ in 0..3 {
-            let Some(a) = f
-                .assigns
-                .iter()
-                .filter(|a| a.func == l.func && a.span.end <= before && a.targets.contains(&name))
-                .max_by_key(|a| a.span.start)
-            else {
+            let Some(a) = f.last_assign(l.func, before, &name) else {
                 break;
             };
             name = head(&a.value_text);
@@ -987,12 +975,7 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
     if name.is_empty() {
         return None;
     }
-    if let Some(a) = f
-        .assigns
-        .iter()
-        .filter(|a| a.func == func && a.span.end <= before && a.targets.contains(&name))
-        .max_by_key(|a| a.span.start)
-    {
+    if let Some(a) = f.last_assign(func, before, &name) {
         if let Some(ci) = a.value_call {
             let c = &f.calls[ci as usize];
             if ctx.index.db_op(f, c).is_some() {

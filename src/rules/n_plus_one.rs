@@ -177,15 +177,7 @@ fn iterated_query(ctx: &Ctx, l: &Loop) -> Option<(String, String)> {
         {
             break;
         }
-        let assign = f
-            .assigns
-            .iter()
-            .filter(|a| {
-                a.func == l.func
-                    && a.span.end <= l.span.start
-                    && a.targets.iter().any(|t| t == name)
-            })
-            .max_by_key(|a| a.span.start);
+        let assign = f.last_assign(l.func, l.span.start, name);
         match assign {
             Some(a) => text = a.value_text.clone(),
             None => break,
@@ -222,14 +214,7 @@ fn eager_in_chain(ctx: &Ctx, l: &Loop, rel: &str) -> bool {
         {
             break;
         }
-        let Some(a) = f
-            .assigns
-            .iter()
-            .filter(|a| {
-                a.func == l.func && a.span.end <= before && a.targets.iter().any(|t| t == name)
-            })
-            .max_by_key(|a| a.span.start)
-        else {
+        let Some(a) = f.last_assign(l.func, before, name) else {
             break;
         };
         spans.push(a.span);

@@ -237,14 +237,7 @@ fn instance_of_model(ctx: &Ctx, f: &FileFacts, li: Idx, var: &str, call: &Call) 
             // The iterated name was assigned from a query in the same function.
             let name = iter.trim();
             return f
-                .assigns
-                .iter()
-                .filter(|a| {
-                    a.func == lp.func
-                        && a.span.end <= lp.span.start
-                        && a.targets.iter().any(|t| t == name)
-                })
-                .max_by_key(|a| a.span.start)
+                .last_assign(lp.func, lp.span.start, name)
                 .is_some_and(|a| from_model_text(&a.value_text) || from_query(a.value_call));
         }
         cur = lp.parent;
