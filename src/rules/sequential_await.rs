@@ -488,6 +488,24 @@ const CONNECTION_NAMES: &[&str] = &[
     "sharedContext",
 ];
 
+/// Attribute names under which an object holds its session, connection or transaction
+/// (`context.session`, `self.conn`): fewer than [`CONNECTION_NAMES`], whose generic names
+/// (`options`, `client`, `page`) say nothing once they are an attribute.
+const HELD_CONNECTIONS: &[&str] = &[
+    "session",
+    "db_session",
+    "dbsession",
+    "conn",
+    "connection",
+    "tx",
+    "trx",
+    "txn",
+    "transaction",
+    "cursor",
+    "queryRunner",
+    "entityManager",
+];
+
 /// Object keys under which a transaction, session or connection is handed to a call
 /// (`{ transaction: t }`, `{ transacting }`, `{ session }`).
 const CONNECTION_KEYS: &[&str] = &[
@@ -517,6 +535,17 @@ fn connection_token(x: &crate::facts::Arg) -> Option<String> {
         .trim_start_matches("db=");
     if CONNECTION_NAMES.contains(&t) {
         return Some(t.to_string());
+    }
+    // `context.session`, `self.db_session`, `this.queryRunner`: a session kept on an object.
+    if let Some((owner, last)) = t.rsplit_once('.') {
+        if !owner.is_empty()
+            && owner
+                .chars()
+                .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '.' || ch == '$')
+            && HELD_CONNECTIONS.contains(&last)
+        {
+            return Some(t.to_string());
+        }
     }
     if let Some(k) = x.keyword.as_deref() {
         if matches!(
@@ -770,7 +799,8 @@ fn in_loops(ctx: &Ctx, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        if ordering_call(c) || is_write(ctx, c) {
+        // A project `async` function that awaits nothing has nothing to overlap.
+        if ordering_call(c) || is_write(ctx, c) || does_no_io(ctx, c) {
             continue;
         }
         // An await whose result is dropped runs for its effect (activate, disconnect,
