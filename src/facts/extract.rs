@@ -550,6 +550,22 @@ fn text<'a>(src: &'a str, n: Node) -> &'a str {
     src.get(n.byte_range()).unwrap_or("")
 }
 
+/// Keys whose string value is text for people (a form's placeholder, a field's help), not
+/// code that runs.
+const DISPLAY_KEYS: &[&str] = &[
+    "placeholder",
+    "description",
+    "hint",
+    "help",
+    "help_text",
+    "example",
+    "examples",
+    "tooltip",
+    "label",
+    "title",
+    "summary",
+];
+
 fn short(src: &str, n: Node) -> String {
     let t = text(src, n);
     if t.len() <= MAX_TEXT {
@@ -1643,6 +1659,19 @@ impl<'a> Builder<'a> {
         if let Some(p) = n.parent() {
             if matches!(p.kind(), "string" | "template_string") {
                 return;
+            }
+            // Text shown to people, not run: `placeholder: 'SELECT * FROM t LIMIT 10'`,
+            // `help_text="..."`.
+            if matches!(p.kind(), "pair" | "keyword_argument") {
+                let key = p
+                    .field("key")
+                    .or_else(|| p.field("name"))
+                    .map(|k| text(src, k).trim_matches(['"', '\'', ':']))
+                    .unwrap_or("");
+                if p.field("value").is_some_and(|v| v.id() == n.id()) && DISPLAY_KEYS.contains(&key)
+                {
+                    return;
+                }
             }
         }
         // The content range: between the delimiters.

@@ -181,6 +181,20 @@ impl Wildcards<'_> {
         }
         match body {
             SetExpr::Select(sel) => {
+                // `SELECT * FROM (subquery) AS t`: the subquery decides the columns, so the
+                // outer wildcard is not reported; the subquery's own wildcard is. A bare
+                // parenthesised table (`FROM (x)`) is where an interpolated subquery was.
+                let derived_only = !sel.from.is_empty()
+                    && sel.from.iter().all(|t| {
+                        t.joins.is_empty()
+                            && match &t.relation {
+                                TableFactor::Derived { .. } => true,
+                                TableFactor::NestedJoin {
+                                    table_with_joins, ..
+                                } => table_with_joins.joins.is_empty(),
+                                _ => false,
+                            }
+                    });
                 let mut wild = false;
                 for item in &sel.projection {
                     let opts = match item {
@@ -189,12 +203,21 @@ impl Wildcards<'_> {
                         _ => continue,
                     };
                     wild = true;
+                    if derived_only {
+                        continue;
+                    }
                     let loc = opts.wildcard_token.0.span.start;
                     if let Some(off) = self.offset(loc.line, loc.column) {
-                        if self.sql.as_bytes().get(off) == Some(&b'*') {
-                            self.found.push(off);
-                        } else if let Some(p) = self.sql[off..].find('*') {
-                            self.found.push(off + p);
+                        let star = if self.sql.as_bytes().get(off) == Some(&b'*') {
+                            Some(off)
+                        } else {
+                            self.sql[off..].find('*').map(|p| off + p)
+                        };
+                        // The parser reads `FROM (x) AS t` as the table `x`.
+                        let one_item = sel.from.len() == 1 && sel.from[0].joins.is_empty();
+                        if let Some(star) = star.filter(|&o| !(one_item && from_paren(self.sql, o)))
+                        {
+                            self.found.push(star);
                         }
                     }
                 }
@@ -221,6 +244,15 @@ impl Wildcards<'_> {
             self.query(subquery, depth + 1);
         }
     }
+}
+
+/// The wildcard at `star` is followed by `FROM (`: it selects from a parenthesised item.
+fn from_paren(sql: &str, star: usize) -> bool {
+    let tail = sql.get(star + 1..).unwrap_or("").trim_start();
+    tail.get(..4)
+        .is_some_and(|w| w.eq_ignore_ascii_case("from"))
+        && tail[4..].starts_with(|c: char| c.is_whitespace() || c == '(')
+        && tail[4..].trim_start().starts_with('(')
 }
 
 /// Parentheses nested deeper than this send the text to the token fallback: the parser
@@ -317,6 +349,10 @@ fn token_fallback(sql: &str) -> Vec<usize> {
     let word_end = tail
         .find(|c: char| !c.is_ascii_alphanumeric())
         .unwrap_or(tail.len());
+    // `SELECT * FROM (...)`: a derived table decides the columns.
+    if from_paren(sql, star) {
+        return Vec::new();
+    }
     if tail.is_empty() || tail.starts_with(',') || &tail[..word_end] == "from" {
         vec![star]
     } else {
@@ -419,7 +455,14 @@ mod tests {
     fn plain_and_qualified_wildcards() {
         assert_eq!(stars("SELECT * FROM users"), vec![7]);
         assert_eq!(stars("select u.* from users u"), vec![9]);
-        assert_eq!(stars("SELECT * FROM (SELECT * FROM t) s"), vec![7, 22]);
+        assert_eq!(stars("SELECT * FROM (SELECT * FROM t) s"), vec![22]);
+        // The outer wildcard returns the subquery's columns: it decides nothing.
+        assert!(stars("SELECT * FROM (SELECT id, name FROM t) s WHERE id > 1").is_empty());
+        assert!(stars("SELECT * FROM (?           ) AS tmp WHERE ?").is_empty());
+        assert_eq!(
+            stars("SELECT * FROM (SELECT id FROM t) s JOIN u ON u.id = s.id"),
+            vec![7]
+        );
         assert!(stars("SELECT id FROM (SELECT * FROM t) s").is_empty());
         assert!(stars("SELECT id FROM t WHERE id IN (SELECT * FROM c)").is_empty());
         assert!(stars("WITH c AS (SELECT * FROM t) SELECT id FROM c").is_empty());
@@ -452,7 +495,14 @@ mod tests {
         // Found by fuzzing: the parser backtracks over each `(` of a `FROM` item.
         let sql = format!("SELECT * FROM {}x", "(((((((((SELECT a FROM ".repeat(6));
         let start = std::time::Instant::now();
-        assert_eq!(stars(&sql), vec![7]);
+        // Too deep for the parser: the token fallback reads `SELECT * FROM (`, a derived
+        // table, which decides the columns.
+        assert!(stars(&sql).is_empty());
+        let flat = format!(
+            "SELECT * FROM t WHERE a IN {}1",
+            "(((((((((SELECT a FROM ".repeat(6)
+        );
+        assert_eq!(stars(&flat), vec![7]);
         assert!(start.elapsed() < std::time::Duration::from_secs(1));
         let nested = format!("SELECT * FROM {}t{}", "(".repeat(12), ")".repeat(12));
         assert_eq!(super::paren_depth(&nested), 12);
