@@ -126,6 +126,31 @@ fn queries_even_if_loaded(lang: Lang, m: &str) -> bool {
     }
 }
 
+/// Set writes that close a chain over a to-many relation (`order.items.filter(..).delete()`,
+/// `post.comments.where(..).update_all(..)`): the query methods before them only build the
+/// statement.
+fn writes_through_relation(lang: Lang, m: &str) -> bool {
+    match lang {
+        Lang::Ruby => matches!(m, "delete_all" | "update_all" | "destroy_all"),
+        _ => matches!(m, "delete" | "update"),
+    }
+}
+
+/// The longest call chain that starts with `call` (`a.rel.filter().delete()` for
+/// `a.rel.filter()`).
+fn chain_end<'a>(f: &'a FileFacts, call: &'a crate::facts::Call) -> &'a crate::facts::Call {
+    f.calls
+        .iter()
+        .filter(|c| {
+            c.span.start == call.span.start
+                && c.span.contains(&call.span)
+                && c.path.len() > call.path.len()
+                && c.path.iter().zip(&call.path).all(|(a, b)| a.name == b.name)
+        })
+        .max_by_key(|c| c.path.len())
+        .unwrap_or(call)
+}
+
 /// Methods on a to-many relation that query when it was not eager-loaded.
 fn queries_if_not_loaded(lang: Lang, m: &str) -> bool {
     queries_even_if_loaded(lang, m)
@@ -328,6 +353,11 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             || db_loop::in_rescue(f, li, &call.span)
             || db_loop::group_guarded(f, li, &call.span)
         {
+            continue;
+        }
+        // `addon.events.filter(kind__in=old).delete()`: a write through the relation, one
+        // set statement per item; `write-in-loop` judges writes, not this rule.
+        if writes_through_relation(f.lang, chain_end(f, call).method()) {
             continue;
         }
         let var = call.root();
