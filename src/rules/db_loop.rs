@@ -396,17 +396,19 @@ pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
             }
         }
     }
-    // Drop calls that are the inner part of a longer chain also found (`X.where().first`).
-    let spans: Vec<(Span, usize)> = found
-        .iter()
-        .map(|w| (w.call.span, w.call.path.len()))
-        .collect();
+    // Drop calls that are the inner part of a longer chain also found (`X.where().first`,
+    // `(await session.execute(q)).scalar_one()`).
+    let spans: Vec<(Span, &Call)> = found.iter().map(|w| (w.call.span, w.call)).collect();
     found.retain(|w| {
-        !spans.iter().any(|(s, n)| {
+        !spans.iter().any(|(s, c)| {
             *s != w.call.span
-                && s.start == w.call.span.start
                 && s.contains(&w.call.span)
-                && *n > w.call.path.len()
+                && c.path.len() > w.call.path.len()
+                && (s.start == w.call.span.start
+                    || c.path
+                        .iter()
+                        .zip(&w.call.path)
+                        .all(|(a, b)| a.name == b.name))
         })
     });
     found
