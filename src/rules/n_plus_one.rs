@@ -230,21 +230,33 @@ fn eager_in_chain(ctx: &Ctx, l: &Loop, rel: &str) -> bool {
     let mut spans: Vec<Span> = l.iter_span.into_iter().collect();
     let mut text = l.iter.clone().unwrap_or_default();
     let mut before = l.span.start;
-    for _ in 0..3 {
-        let name = text.trim();
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '@' || c == '.')
+    let mut last = String::new();
+    for _ in 0..4 {
+        let t = text.trim();
+        let plain = |n: &str| {
+            !n.is_empty()
+                && n.chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '@' || c == '.')
+        };
+        // `items = items.filter(...)`: a refinement of the same name keeps what the first
+        // assignment eager-loaded.
+        let name = if plain(t) {
+            t.to_string()
+        } else if !last.is_empty()
+            && t.strip_prefix(last.as_str())
+                .is_some_and(|rest| rest.starts_with('.'))
         {
+            last.clone()
+        } else {
             break;
-        }
-        let Some(a) = f.last_assign(l.func, before, name) else {
+        };
+        let Some(a) = f.last_assign(l.func, before, &name) else {
             break;
         };
         spans.push(a.span);
         text = a.value_text.clone();
         before = a.span.start;
+        last = name;
     }
     let names = [
         format!("'{rel}'"),
