@@ -19,6 +19,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         let l = &f.loops[w.loop_idx as usize];
+        if receiver_children(ctx, w.loop_idx) {
+            continue;
+        }
         let subject = db_loop::loop_subject(l);
         let parallel = db_loop::in_promise_all(f, l);
         let per = if parallel {
@@ -78,6 +81,19 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
     }
     lazy_loads(ctx, out, &mut seen);
+}
+
+/// Is the loop in a Django signal receiver (`@receiver(post_save, sender=Rack)`) and over a
+/// query filtered on one entity's key (`Device.objects.filter(rack=instance)`)? A receiver
+/// reacts to one saved or copied object; the rows of that object are a handful.
+fn receiver_children(ctx: &Ctx, li: Idx) -> bool {
+    let f = ctx.facts;
+    f.loops[li as usize].func.is_some_and(|fi| {
+        f.functions[fi as usize]
+            .decorators
+            .iter()
+            .any(|d| d.trim_start_matches('@').starts_with("receiver("))
+    }) && db_loop::scoped_loop(ctx, li)
 }
 
 /// Methods on a to-many relation that query even when the relation was eager-loaded.
@@ -378,7 +394,10 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             continue;
         };
         let l = &f.loops[bl as usize];
-        if reassigned(f, l, var, call.span.start) || !db_loop::many_items(ctx, bl) {
+        if reassigned(f, l, var, call.span.start)
+            || !db_loop::many_items(ctx, bl)
+            || receiver_children(ctx, bl)
+        {
             continue;
         }
         let iterated = iterated_query(ctx, l);
@@ -464,7 +483,7 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         };
         // The rows must be many by the same evidence as other queries in loops (a name
         // assigned from some entity's query is often its few children).
-        if !db_loop::many_items(ctx, bl) {
+        if !db_loop::many_items(ctx, bl) || receiver_children(ctx, bl) {
             continue;
         }
         let Some(relation) = ctx.index.relations.get(&(model.clone(), rel.clone())) else {
