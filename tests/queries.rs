@@ -38,6 +38,7 @@ fn every_query_compiles_with_known_predicates() {
                         | "debug_guard"
                         | "dev_guard"
                         | "once_guard"
+                        | "present_guard"
                         | "await"
                         | "rescue"
                         | "branch"

@@ -31,6 +31,14 @@
   condition: (_) @_cond
   consequence: (block) @dev_guard
   (#match? @_cond "^(settings\\.DEBUG|DEBUG|app\\.debug|settings\\.TESTING|TESTING)$"))
+; After `if x.attr is not None: return ...` the rest of the block runs only when the value is
+; missing: the implicit else of a presence guard (like `x.attr or ...`). The extractor records
+; that rest as a branch.
+(if_statement
+  !alternative
+  condition: (comparison_operator) @_cond
+  consequence: (block . (return_statement))
+  (#match? @_cond "^[A-Za-z_][A-Za-z0-9_.]*\\s+is\\s+not\\s+None$")) @present_guard
 ; Code run only when something is missing: `if x is None:`, `if not cache:`.
 (if_statement
   condition: (not_operator) @_cond

@@ -178,6 +178,7 @@ enum Cap {
     Branch,
     DevGuard,
     OnceGuard,
+    PresentGuard,
     Other,
 }
 
@@ -229,6 +230,7 @@ fn cap_of(name: &str) -> Cap {
         "branch" => Cap::Branch,
         "dev_guard" => Cap::DevGuard,
         "once_guard" => Cap::OnceGuard,
+        "present_guard" => Cap::PresentGuard,
         _ => Cap::Other,
     }
 }
@@ -890,6 +892,17 @@ impl<'a> Builder<'a> {
                     .f
                     .once_guards
                     .push((n.start_byte() as u32, n.end_byte() as u32)),
+                // The rest of the block after an early return that fires when a value is
+                // there: it runs only when the value is missing.
+                Cap::PresentGuard => {
+                    if let Some(p) = n.parent() {
+                        if p.end_byte() > n.end_byte() {
+                            self.f
+                                .branches
+                                .push((n.end_byte() as u32, p.end_byte() as u32));
+                        }
+                    }
+                }
                 Cap::Call | Cap::Awaited | Cap::Other => {}
             }
         }

@@ -396,17 +396,19 @@ pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
             }
         }
     }
-    // Drop calls that are the inner part of a longer chain also found (`X.where().first`).
-    let spans: Vec<(Span, usize)> = found
-        .iter()
-        .map(|w| (w.call.span, w.call.path.len()))
-        .collect();
+    // Drop calls that are the inner part of a longer chain also found (`X.where().first`,
+    // `(await session.execute(q)).scalar_one()`).
+    let spans: Vec<(Span, &Call)> = found.iter().map(|w| (w.call.span, w.call)).collect();
     found.retain(|w| {
-        !spans.iter().any(|(s, n)| {
+        !spans.iter().any(|(s, c)| {
             *s != w.call.span
-                && s.start == w.call.span.start
                 && s.contains(&w.call.span)
-                && *n > w.call.path.len()
+                && c.path.len() > w.call.path.len()
+                && (s.start == w.call.span.start
+                    || c.path
+                        .iter()
+                        .zip(&w.call.path)
+                        .all(|(a, b)| a.name == b.name))
         })
     });
     found
@@ -445,7 +447,7 @@ pub fn item_names(f: &FileFacts, li: Idx, before: u32) -> Vec<String> {
 }
 
 /// Is the merged object the loop's variable, over rows a query in the same function
-/// returned?
+/// returned, or rows passed in with the session?
 fn merges_loaded_row(ctx: &Ctx, li: Idx, call: &Call) -> bool {
     let f = ctx.facts;
     let l = &f.loops[li as usize];
@@ -459,13 +461,21 @@ fn merges_loaded_row(ctx: &Ctx, li: Idx, call: &Call) -> bool {
         return false;
     };
     let name = iter.trim();
-    f.calls.iter().any(|c| {
-        l.iter_span.is_some_and(|s| s.contains(&c.span)) && ctx.index.db_op(f, c).is_some()
-    }) || f.last_assign(l.func, l.span.start, name).is_some_and(|a| {
-        f.calls
-            .iter()
-            .any(|c| a.span.contains(&c.span) && ctx.index.db_op(f, c).is_some())
-    })
+    // Rows handed in together with the session they live in (`def clear(tis, session):
+    // for ti in tis: session.merge(ti)`): the caller loaded them in that session.
+    let handed_in = l.func.is_some_and(|fi| {
+        let params = &f.functions[fi as usize].params;
+        params.iter().any(|p| p == name) && params.iter().any(|p| p == call.root())
+    });
+    handed_in
+        || f.calls.iter().any(|c| {
+            l.iter_span.is_some_and(|s| s.contains(&c.span)) && ctx.index.db_op(f, c).is_some()
+        })
+        || f.last_assign(l.func, l.span.start, name).is_some_and(|a| {
+            f.calls
+                .iter()
+                .any(|c| a.span.contains(&c.span) && ctx.index.db_op(f, c).is_some())
+        })
 }
 
 /// Does the text hold a Python slice with a computed end (`rows[i:i + size]`)?

@@ -19,6 +19,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         let l = &f.loops[w.loop_idx as usize];
+        if receiver_children(ctx, w.loop_idx) {
+            continue;
+        }
         let subject = db_loop::loop_subject(l);
         let parallel = db_loop::in_promise_all(f, l);
         let per = if parallel {
@@ -80,6 +83,19 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     lazy_loads(ctx, out, &mut seen);
 }
 
+/// Is the loop in a Django signal receiver (`@receiver(post_save, sender=Rack)`) and over a
+/// query filtered on one entity's key (`Device.objects.filter(rack=instance)`)? A receiver
+/// reacts to one saved or copied object; the rows of that object are a handful.
+fn receiver_children(ctx: &Ctx, li: Idx) -> bool {
+    let f = ctx.facts;
+    f.loops[li as usize].func.is_some_and(|fi| {
+        f.functions[fi as usize]
+            .decorators
+            .iter()
+            .any(|d| d.trim_start_matches('@').starts_with("receiver("))
+    }) && db_loop::scoped_loop(ctx, li)
+}
+
 /// Methods on a to-many relation that query even when the relation was eager-loaded.
 fn queries_even_if_loaded(lang: Lang, m: &str) -> bool {
     match lang {
@@ -124,6 +140,31 @@ fn queries_even_if_loaded(lang: Lang, m: &str) -> bool {
                 | "iterator"
         ),
     }
+}
+
+/// Set writes that close a chain over a to-many relation (`order.items.filter(..).delete()`,
+/// `post.comments.where(..).update_all(..)`): the query methods before them only build the
+/// statement.
+fn writes_through_relation(lang: Lang, m: &str) -> bool {
+    match lang {
+        Lang::Ruby => matches!(m, "delete_all" | "update_all" | "destroy_all"),
+        _ => matches!(m, "delete" | "update"),
+    }
+}
+
+/// The longest call chain that starts with `call` (`a.rel.filter().delete()` for
+/// `a.rel.filter()`).
+fn chain_end<'a>(f: &'a FileFacts, call: &'a crate::facts::Call) -> &'a crate::facts::Call {
+    f.calls
+        .iter()
+        .filter(|c| {
+            c.span.start == call.span.start
+                && c.span.contains(&call.span)
+                && c.path.len() > call.path.len()
+                && c.path.iter().zip(&call.path).all(|(a, b)| a.name == b.name)
+        })
+        .max_by_key(|c| c.path.len())
+        .unwrap_or(call)
 }
 
 /// Methods on a to-many relation that query when it was not eager-loaded.
@@ -205,21 +246,33 @@ fn eager_in_chain(ctx: &Ctx, l: &Loop, rel: &str) -> bool {
     let mut spans: Vec<Span> = l.iter_span.into_iter().collect();
     let mut text = l.iter.clone().unwrap_or_default();
     let mut before = l.span.start;
-    for _ in 0..3 {
-        let name = text.trim();
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '@' || c == '.')
+    let mut last = String::new();
+    for _ in 0..4 {
+        let t = text.trim();
+        let plain = |n: &str| {
+            !n.is_empty()
+                && n.chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '@' || c == '.')
+        };
+        // `items = items.filter(...)`: a refinement of the same name keeps what the first
+        // assignment eager-loaded.
+        let name = if plain(t) {
+            t.to_string()
+        } else if !last.is_empty()
+            && t.strip_prefix(last.as_str())
+                .is_some_and(|rest| rest.starts_with('.'))
         {
+            last.clone()
+        } else {
             break;
-        }
-        let Some(a) = f.last_assign(l.func, before, name) else {
+        };
+        let Some(a) = f.last_assign(l.func, before, &name) else {
             break;
         };
         spans.push(a.span);
         text = a.value_text.clone();
         before = a.span.start;
+        last = name;
     }
     let names = [
         format!("'{rel}'"),
@@ -330,13 +383,21 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         {
             continue;
         }
+        // `addon.events.filter(kind__in=old).delete()`: a write through the relation, one
+        // set statement per item; `write-in-loop` judges writes, not this rule.
+        if writes_through_relation(f.lang, chain_end(f, call).method()) {
+            continue;
+        }
         let var = call.root();
         let rel = call.path[1].name.as_str();
         let Some(bl) = binding_loop(f, li, var) else {
             continue;
         };
         let l = &f.loops[bl as usize];
-        if reassigned(f, l, var, call.span.start) || !db_loop::many_items(ctx, bl) {
+        if reassigned(f, l, var, call.span.start)
+            || !db_loop::many_items(ctx, bl)
+            || receiver_children(ctx, bl)
+        {
             continue;
         }
         let iterated = iterated_query(ctx, l);
@@ -422,7 +483,7 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         };
         // The rows must be many by the same evidence as other queries in loops (a name
         // assigned from some entity's query is often its few children).
-        if !db_loop::many_items(ctx, bl) {
+        if !db_loop::many_items(ctx, bl) || receiver_children(ctx, bl) {
             continue;
         }
         let Some(relation) = ctx.index.relations.get(&(model.clone(), rel.clone())) else {
