@@ -90,7 +90,8 @@ pub fn all() -> &'static [Api] {
     })
 }
 
-fn lang_key(lang: Lang) -> &'static str {
+/// The language key of the vocabulary files (`language = "ecma"`).
+pub fn lang_key(lang: Lang) -> &'static str {
     match lang {
         Lang::Python => "python",
         Lang::Ruby => "ruby",
@@ -105,6 +106,14 @@ pub struct DbOp {
     pub op: String,
     pub write: bool,
     pub bulk: bool,
+}
+
+/// The language key of the vocabulary that defines the model family `family`.
+pub fn family_language(family: &str) -> Option<&'static str> {
+    all()
+        .iter()
+        .find(|a| a.models.as_deref() == Some(family))
+        .map(|a| a.language.as_str())
 }
 
 /// Is `name` a model of `family`? Supplied by the project index.

@@ -421,13 +421,20 @@ impl ProjectIndex {
         for _ in 0..6 {
             let mut added = false;
             for (_, f) in files {
-                for c in &f.classes {
+                let lang = apis::lang_key(f.lang);
+                // An anonymous class (`class extends Error {}`) names no model.
+                for c in f.classes.iter().filter(|c| !c.name.is_empty()) {
                     for s in &c.superclasses {
                         let base = last_seg(s);
+                        // A family of the class's own language: a JavaScript class that
+                        // extends `Error` is not a model because a Python model is named so.
                         let fams: Vec<String> = self
                             .models
                             .iter()
-                            .filter(|(_, set)| set.contains(base))
+                            .filter(|(fam, set)| {
+                                set.contains(base)
+                                    && apis::family_language(fam).is_none_or(|l| l == lang)
+                            })
                             .map(|(k, _)| k.clone())
                             .collect();
                         for fam in fams {

@@ -859,6 +859,88 @@ fn unwrap_iter(text: &str) -> String {
     t
 }
 
+/// `[]`, `{}`, `list()`, `new Map()`, `Hash.new`: a collection the code fills later.
+fn empty_collection(value: &str) -> bool {
+    let v: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+    matches!(
+        v.as_str(),
+        "[]" | "{}"
+            | "list()"
+            | "set()"
+            | "dict()"
+            | "OrderedDict()"
+            | "defaultdict(list)"
+            | "newMap()"
+            | "newSet()"
+            | "newArray()"
+            | "Array.new"
+            | "Hash.new"
+            | "Set.new"
+    )
+}
+
+/// The evidence for a collection `name` that starts empty after `after`: what the code puts
+/// in it before `before`, by `append`/`push`/`add`/`extend` (or a subscript assignment), and
+/// when that happens in a loop, the rows that loop iterates.
+fn filled_from(
+    ctx: &Ctx,
+    func: Option<Idx>,
+    after: u32,
+    before: u32,
+    name: &str,
+    depth: u32,
+) -> Option<Ev> {
+    let f = ctx.facts;
+    if depth > 3 {
+        return None;
+    }
+    let fills = f.calls.iter().filter(|c| {
+        c.func == func
+            && after <= c.span.start
+            && c.span.start < before
+            && c.path.len() == 2
+            && c.root() == name
+            && matches!(
+                c.method(),
+                "append" | "push" | "add" | "extend" | "insert" | "unshift" | "set" | "update"
+            )
+    });
+    let sets = f.assigns.iter().filter(|x| {
+        x.func == func
+            && after <= x.span.start
+            && x.span.start < before
+            && x.targets.iter().any(|t| {
+                t.strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with('['))
+            })
+    });
+    let sites: Vec<(Span, Option<&str>)> = fills
+        .map(|c| (c.span, c.args.first().map(|a| a.text.as_str())))
+        .chain(sets.map(|x| (x.span, Some(x.value_text.as_str()))))
+        .collect();
+    for (span, value) in sites {
+        // Filled in a loop: the rows that loop iterates.
+        let in_loop = f
+            .loops
+            .iter()
+            .filter(|l| l.func == func && l.body.contains(&span) && l.span.start >= after)
+            .min_by_key(|l| l.body.end - l.body.start);
+        if let Some(l) = in_loop {
+            if let Some(e) = l
+                .iter
+                .as_deref()
+                .and_then(|iter| rows_expr(ctx, func, l.span.start, iter, depth + 1))
+            {
+                return Some(e);
+            }
+        }
+        if let Some(e) = value.and_then(|v| rows_expr(ctx, func, span.start, v, depth + 1)) {
+            return Some(e);
+        }
+    }
+    None
+}
+
 fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) -> Option<Ev> {
     let f = ctx.facts;
     // A generator or comprehension: what it iterates.
@@ -888,7 +970,9 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
         .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
         .collect();
     let head_model = head.rsplit("::").next().unwrap_or(&head);
-    if ctx.index.models.values().any(|s| s.contains(head_model)) || t.contains(".objects.") {
+    if !head_model.is_empty() && ctx.index.models.values().any(|s| s.contains(head_model))
+        || t.contains(".objects.")
+    {
         // `Config.get("base_urls")`, `Setting.find_by(key: k)`: one row (a value kept in
         // the database), not a table's rows.
         if single_row(t) {
@@ -1001,6 +1085,10 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
             {
                 return Some(ev("assign-helper"));
             }
+        }
+        // An empty collection filled later: the rows of what fills it.
+        if empty_collection(&a.value_text) {
+            return filled_from(ctx, func, a.span.end, before, &name, depth + 1);
         }
         return rows_expr(ctx, func, a.span.start, &a.value_text, depth + 1);
     }
