@@ -11,6 +11,7 @@
 (throw_statement) @jump
 ; Calls that are awaited.
 (await_expression (call_expression) @awaited)
+(await_expression (parenthesized_expression (call_expression) @awaited))
 ; Await expressions (for sequential-await) and `continue`.
 (await_expression) @await
 (continue_statement) @jump

@@ -9,6 +9,7 @@
 (raise_statement) @jump
 ; Calls that are awaited.
 (await (call) @awaited)
+(await (parenthesized_expression (call) @awaited))
 ; Await expressions (for sequential-await) and `continue`.
 (await) @await
 (continue_statement) @jump

@@ -280,7 +280,13 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
         let (what, help, label) = match f.lang {
             Lang::Python => {
-                if !directly_in_async(f, c) || offloaded(f, c) || !python_blocking(f, c) {
+                // An awaited call is not the blocking one: `await anyio.Path(p).read_text()`,
+                // `await trio.Path(p).write_bytes(b)` are the asynchronous path methods.
+                if c.awaited
+                    || !directly_in_async(f, c)
+                    || offloaded(f, c)
+                    || !python_blocking(f, c)
+                {
                     continue;
                 }
                 (
