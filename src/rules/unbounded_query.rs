@@ -150,7 +150,12 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         // The rows are narrowed or paginated later, or the query ends in a project method
         // whose bound cannot be seen, or the page is for administrators of a small
         // definitions table.
-        if reassigned_later(f, c) || custom_queryset_method(ctx, c) || admin_only(ctx, c) {
+        if reassigned_later(f, c)
+            || custom_queryset_method(ctx, c)
+            || admin_only(ctx, c)
+            || one_parent(f, c)
+            || paged_table(f, c)
+        {
             continue;
         }
         out.push(finding(c, what, help));
@@ -430,11 +435,17 @@ fn custom_queryset_method(ctx: &Ctx, c: &Call) -> bool {
 }
 
 /// A page only administrators reach (`before_action :require_admin`, Django's
-/// `staff_member_required` / `superuser_required`): it lists definitions they manage, a
+/// `staff_member_required` / `superuser_required`, a Python module under an `admin/`
+/// folder): it lists definitions they manage, a
 /// table that does not grow with user activity.
 fn admin_only(ctx: &Ctx, c: &Call) -> bool {
     let f = ctx.facts;
     let admin = |t: &str| t.contains("admin") || t.contains("superuser") || t.contains("staff");
+    // Python: the views of a project's own admin site (`app/admin/views.py`), which lists
+    // the definitions administrators manage.
+    if f.lang == Lang::Python && ctx.path.split('/').rev().skip(1).any(|d| d == "admin") {
+        return true;
+    }
     if let Some(ci) = c.class {
         if f.calls.iter().any(|b| {
             b.class == Some(ci)
@@ -477,4 +488,104 @@ fn rails_index_ivar(ctx: &Ctx, c: &Call) -> bool {
         || f.calls.iter().any(|r| {
             r.root() == "render" && r.span.contains(&c.span) && r.keyword("json").is_some()
         })
+}
+
+/// Python: the rows are the children of one object: the query names an object the
+/// function looked up by the URL (`obj = get_object_or_404(...)`, `obj = self.get_object()`)
+/// or the key of an object passed in (`def jobs_for(self, instance): ...
+/// filter(object_id=instance.pk)`). Such a list is as long as one parent's children
+/// (the ports of a device, the images of a page), not the table.
+fn one_parent(f: &crate::facts::FileFacts, c: &Call) -> bool {
+    if f.lang != Lang::Python {
+        return false;
+    }
+    let Some(fi) = c.func else { return false };
+    let func = &f.functions[fi as usize];
+    let looked_up: Vec<&str> = f
+        .assigns
+        .iter()
+        .filter(|a| {
+            a.func == Some(fi)
+                && a.span.end <= c.span.start
+                && (a.value_text.starts_with("get_object_or_404(")
+                    || a.value_text.starts_with("self.get_object(")
+                    || a.value_text.starts_with("self.get_parent_object("))
+        })
+        .flat_map(|a| a.targets.iter().map(String::as_str))
+        .collect();
+    let texts: Vec<&str> = c
+        .path
+        .iter()
+        .flat_map(|s| s.args.iter().map(String::as_str))
+        .chain(c.args.iter().map(|a| a.text.as_str()))
+        .collect();
+    let names_object = |t: &str, v: &str| {
+        t.match_indices(v).any(|(i, _)| {
+            let before = t[..i].chars().next_back();
+            let after = t[i + v.len()..].chars().next();
+            !before.is_some_and(|b| b.is_alphanumeric() || b == '_' || b == '.')
+                && !after.is_some_and(|a| a.is_alphanumeric() || a == '_')
+        })
+    };
+    let key_of = |t: &str, v: &str| {
+        names_object(t, &format!("{v}.pk")) || names_object(t, &format!("{v}.id"))
+    };
+    texts.iter().any(|t| {
+        looked_up.iter().any(|v| names_object(t, v))
+            || func
+                .params
+                .iter()
+                .filter(|p| !matches!(p.as_str(), "self" | "cls" | "request"))
+                .any(|p| key_of(t, p))
+    })
+}
+
+/// Python: the rows fill a django-tables2 table that pages them: the view class names a
+/// table (`table = DeviceTable`, `table_class = ...`, as `SingleTableView` and the list
+/// views built on it do), or the rows go into a `...Table(rows)` that is then configured
+/// with the request (`table.configure(request)`, `RequestConfig(request).configure(table)`).
+fn paged_table(f: &crate::facts::FileFacts, c: &Call) -> bool {
+    if f.lang != Lang::Python {
+        return false;
+    }
+    let class_table = c.class.is_some_and(|ci| {
+        f.assigns.iter().any(|a| {
+            a.class == Some(ci)
+                && a.func.is_none()
+                && a.targets.iter().any(|t| t == "table" || t == "table_class")
+                && a.value_text != "None"
+        })
+    });
+    if class_table {
+        return true;
+    }
+    let Some(a) = f.assign_of(c) else {
+        return false;
+    };
+    let [v] = a.targets.as_slice() else {
+        return false;
+    };
+    // `table = RowTable(rows)` (or `data=rows`), later configured with the request.
+    f.assigns.iter().any(|t| {
+        t.func == c.func
+            && t.span.start > a.span.end
+            && t.value_call.is_some_and(|ti| {
+                let tc = &f.calls[ti as usize];
+                tc.method().ends_with("Table")
+                    && tc
+                        .args
+                        .iter()
+                        .any(|x| x.text == *v || x.text == format!("data={v}"))
+            })
+            && t.targets.iter().any(|tn| {
+                f.calls.iter().any(|k| {
+                    k.func == c.func
+                        && k.span.start > t.span.end
+                        && ((k.root() == tn.as_str() && k.method() == "configure")
+                            || (k.method() == "configure"
+                                && k.root() == "RequestConfig"
+                                && k.args.iter().any(|x| x.text == *tn)))
+                })
+            })
+    })
 }
