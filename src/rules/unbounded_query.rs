@@ -184,6 +184,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             || admin_only(ctx, c)
             || one_parent(f, c)
             || paged_table(f, c)
+            || hand_ordered(c)
         {
             continue;
         }
@@ -742,4 +743,26 @@ fn paged_table(f: &crate::facts::FileFacts, c: &Call) -> bool {
                 })
             })
     })
+}
+
+/// The rows are sorted first by a column people set by hand (`order_by("order")`,
+/// `.order(:position)`, `order_by("weight", "pk")`): the list of a table whose rows are
+/// arranged one by one (ranks, saved views, menu entries), which stays short.
+fn hand_ordered(c: &Call) -> bool {
+    c.path
+        .iter()
+        .filter(|s| matches!(s.name.as_str(), "order_by" | "order" | "reorder"))
+        .any(|s| {
+            s.args.first().is_some_and(|a| {
+                let key = a
+                    .trim_start_matches(['"', '\'', ':', '-', '{', ' '])
+                    .split(['"', '\'', ',', ':', ' ', ')', '}', '='])
+                    .next()
+                    .unwrap_or("");
+                matches!(
+                    key,
+                    "order" | "position" | "sort_order" | "sort_index" | "ordering" | "weight"
+                )
+            })
+        })
 }
