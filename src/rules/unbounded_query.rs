@@ -649,7 +649,8 @@ fn rails_index_ivar(ctx: &Ctx, c: &Call) -> bool {
 /// function looked up by the URL (`obj = get_object_or_404(...)`, `obj = self.get_object()`)
 /// or the key of an object passed in (`def jobs_for(self, instance): ...
 /// filter(object_id=instance.pk)`). Such a list is as long as one parent's children
-/// (the ports of a device, the images of a page), not the table.
+/// (the ports of a device, the images of a page), not the table. An owner or a container
+/// (`user`, `project`, see [`owner_name`]) is no such parent.
 fn one_parent(f: &crate::facts::FileFacts, c: &Call) -> bool {
     if f.lang != Lang::Python {
         return false;
@@ -667,6 +668,7 @@ fn one_parent(f: &crate::facts::FileFacts, c: &Call) -> bool {
                     || a.value_text.starts_with("self.get_parent_object("))
         })
         .flat_map(|a| a.targets.iter().map(String::as_str))
+        .filter(|v| !owner_name(v))
         .collect();
     let texts: Vec<&str> = c
         .path
@@ -690,9 +692,32 @@ fn one_parent(f: &crate::facts::FileFacts, c: &Call) -> bool {
             || func
                 .params
                 .iter()
-                .filter(|p| !matches!(p.as_str(), "self" | "cls" | "request"))
+                .filter(|p| !matches!(p.as_str(), "self" | "cls" | "request") && !owner_name(p))
                 .any(|p| key_of(t, p))
     })
+}
+
+/// A name for an owner or a container rather than a parent (`user`, `account`,
+/// `project`, ...): the rows of one user or one project grow with use, unlike the ports of a
+/// device.
+fn owner_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "user",
+        "owner",
+        "account",
+        "org",
+        "author",
+        "member",
+        "requestor",
+        "customer",
+        "tenant",
+        "team",
+        "workspace",
+        "project",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
 }
 
 /// Python: the rows fill a django-tables2 table that pages them: the view class names a
