@@ -445,7 +445,11 @@ fn ruby(f: &FileFacts, h: &mut FileHandlers) {
             && matches!(c.root(), "get" | "post" | "put" | "patch" | "delete")
             && c.has_block
             && c.args.first().is_some_and(|a| {
-                a.kind == ArgKind::String && (a.text.contains('/') || a.text.starts_with(':'))
+                a.kind == ArgKind::String
+                    && (a.text.contains('/')
+                        || a.text.starts_with(':')
+                        || (a.text.trim_start_matches(['\'', '"']).starts_with('.')
+                            && in_namespace(f, c)))
             })
         {
             if let Some(b) = c.args.iter().find(|a| a.kind == ArgKind::Function) {
@@ -453,6 +457,18 @@ fn ruby(f: &FileFacts, h: &mut FileHandlers) {
             }
         }
     }
+}
+
+/// Sinatra::Namespace: the call is inside a `namespace '/lists' do ... end` block, where a
+/// route's own path can be a suffix (`get '.json' do`).
+fn in_namespace(f: &FileFacts, c: &crate::facts::Call) -> bool {
+    f.calls.iter().any(|n| {
+        n.path.len() == 1
+            && n.root() == "namespace"
+            && n.has_block
+            && n.span.contains(&c.span)
+            && n.span != c.span
+    })
 }
 
 /// A Python handler that only administrators reach: FastAPI's

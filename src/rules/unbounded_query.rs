@@ -22,7 +22,7 @@ fn first_object_keys(c: &Call) -> Option<Vec<&str>> {
 /// Why a query call is an unbounded list, or `None`.
 fn unbounded(ctx: &Ctx, c: &Call) -> Option<(String, &'static str)> {
     let f = ctx.facts;
-    let op = ctx.index.db_op(f, c)?;
+    let op = ctx.index.db_op(f, c).or_else(|| ruby_model_chain(ctx, c))?;
     if op.write {
         return None;
     }
@@ -102,6 +102,33 @@ fn unbounded(ctx: &Ctx, c: &Call) -> Option<(String, &'static str)> {
     }
 }
 
+/// Ruby: a model named with its namespace (`Ci::Run.where`; the index knows the class by
+/// its own name), or a scope before the relation methods (`Run.queued.where(...)`,
+/// `Run.by_owner(x).order(...)`: `where`/`order` on the scope's result means it is a
+/// relation).
+fn ruby_model_chain(ctx: &Ctx, c: &Call) -> Option<crate::apis::DbOp> {
+    if ctx.facts.lang != Lang::Ruby || c.path.len() < 2 {
+        return None;
+    }
+    let mut bare = c.clone();
+    if let Some((_, base)) = c.path[0].name.rsplit_once("::") {
+        bare.path[0].name = base.to_string();
+    }
+    if bare.path.len() >= 3 && matches!(bare.path[2].name.as_str(), "where" | "order" | "includes")
+    {
+        bare.path.remove(1);
+    }
+    if bare
+        .path
+        .iter()
+        .map(|s| &s.name)
+        .eq(c.path.iter().map(|s| &s.name))
+    {
+        return None;
+    }
+    ctx.index.db_op(ctx.facts, &bare)
+}
+
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let f = ctx.facts;
     if handlers::not_server_code(ctx.path) {
@@ -143,14 +170,22 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             } else {
                 returned_by_helper(ctx, c) && flows_to_response(ctx, c)
             }
-            || rails_index_ivar(ctx, c);
+            || rails_index_ivar(ctx, c)
+            || sinatra_rows(ctx, c);
         if !returned || !seen.insert(c.span.start) {
             continue;
         }
         // The rows are narrowed or paginated later, or the query ends in a project method
         // whose bound cannot be seen, or the page is for administrators of a small
         // definitions table.
-        if reassigned_later(f, c) || custom_queryset_method(ctx, c) || admin_only(ctx, c) {
+        if reassigned_later(f, c)
+            || id_list(f, c)
+            || custom_queryset_method(ctx, c)
+            || admin_only(ctx, c)
+            || one_parent(f, c)
+            || paged_table(f, c)
+            || hand_ordered(c)
+        {
             continue;
         }
         out.push(finding(c, what, help));
@@ -395,7 +430,132 @@ fn reassigned_later(f: &crate::facts::FileFacts, c: &Call) -> bool {
             b.func == a.func
                 && b.span.start > a.span.end
                 && b.targets.iter().any(|t| a.targets.contains(t))
+                && !(f.lang == Lang::Ruby && narrows(f, b))
         })
+}
+
+/// Ruby: `jobs = jobs.where(...)`: the same rows narrowed by an optional filter (Sinatra
+/// and Rails handlers do it under `if params[:x]`), not paged; what goes out is still every
+/// row that matches.
+fn narrows(f: &crate::facts::FileFacts, b: &crate::facts::Assign) -> bool {
+    let [v] = b.targets.as_slice() else {
+        return false;
+    };
+    b.value_call.is_some_and(|ci| {
+        let d = &f.calls[ci as usize];
+        d.root() == v.as_str()
+            && d.path.len() >= 2
+            && d.path[1..].iter().all(|s| {
+                matches!(
+                    s.name.as_str(),
+                    "where"
+                        | "not"
+                        | "or"
+                        | "order"
+                        | "reorder"
+                        | "includes"
+                        | "joins"
+                        | "left_joins"
+                        | "preload"
+                        | "eager_load"
+                        | "distinct"
+                )
+            })
+    })
+}
+
+/// The query is bounded by a list of ids the request names (`run_ids = params[:run_ids]`
+/// ... `where(run_id: run_ids)`): as many rows as the client lists.
+fn id_list(f: &crate::facts::FileFacts, c: &Call) -> bool {
+    let texts = c
+        .path
+        .iter()
+        .flat_map(|s| s.args.iter().map(String::as_str))
+        .chain(c.args.iter().map(|a| a.text.as_str()));
+    texts.into_iter().any(|t| {
+        t.split(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
+            .filter(|w| w.ends_with("ids"))
+            .any(|w| {
+                f.last_assign(c.func, c.span.start, w).is_some_and(|a| {
+                    a.value_text.contains("params") || a.value_text.starts_with("request.")
+                })
+            })
+    })
+}
+
+/// Sinatra: the rows of a route block go into the page or the JSON it answers with: an
+/// instance variable the block's template sees (`@runs = ...` then `erb :runs`), or a name
+/// passed to the template's locals, turned into JSON (`runs.to_json`), or put into a hash
+/// that is (`data = { results: runs }` ... `data.to_json`).
+fn sinatra_rows(ctx: &Ctx, c: &Call) -> bool {
+    let f = ctx.facts;
+    if f.lang != Lang::Ruby {
+        return false;
+    }
+    let Some((region, "sinatra")) = ctx.index.request.handler_at(ctx.file, &c.span) else {
+        return false;
+    };
+    let Some(a) = f.assign_of(c) else {
+        return false;
+    };
+    let [v] = a.targets.as_slice() else {
+        return false;
+    };
+    let after = |s: &crate::facts::Span| {
+        region.start <= s.start && s.end <= region.end && s.start > a.span.end
+    };
+    // Assigned again, other than by a narrowing filter: the rows that go out are not these.
+    if f.assigns
+        .iter()
+        .any(|b| after(&b.span) && b.targets.contains(v) && !narrows(f, b))
+    {
+        return false;
+    }
+    // Handed to a function whose result is kept (`results = page_of(@runs, params[:page])`):
+    // what the page shows is that result.
+    if f.assigns.iter().any(|b| {
+        after(&b.span)
+            && b.value_call.is_some_and(|ci| {
+                let d = &f.calls[ci as usize];
+                d.args.iter().any(|x| x.text == *v)
+            })
+    }) {
+        return false;
+    }
+    let template = |d: &Call| {
+        d.path.len() == 1 && matches!(d.root(), "erb" | "haml" | "slim" | "json" | "jbuilder")
+    };
+    // Names that hold the rows: the name itself and hashes built from it.
+    let mut names = vec![v.as_str()];
+    for b in &f.assigns {
+        if after(&b.span) && hash_value(&b.value_text, v) {
+            names.extend(b.targets.iter().map(String::as_str));
+        }
+    }
+    f.calls.iter().any(|d| {
+        after(&d.span)
+            && ((v.starts_with('@') && template(d))
+                || (template(d)
+                    && d.args
+                        .iter()
+                        .any(|x| names.iter().any(|n| hash_value(&x.text, n))))
+                || (d.method() == "to_json" && d.path.len() == 2 && names.contains(&d.root()))
+                || (d.root() == "JSON"
+                    && matches!(d.method(), "generate" | "dump" | "pretty_generate")
+                    && d.args
+                        .first()
+                        .is_some_and(|x| names.contains(&x.text.as_str()))))
+    })
+}
+
+/// `{ key: name }` / `{ key: name, ... }` / `key => name`: `name` is a value of the hash.
+fn hash_value(text: &str, name: &str) -> bool {
+    [": ", "=> "].iter().any(|sep| {
+        text.match_indices(&format!("{sep}{name}")).any(|(i, m)| {
+            let rest = &text[i + m.len()..];
+            rest.is_empty() || rest.starts_with([',', '}', ' ', ')', '\n'])
+        })
+    })
 }
 
 /// Django: a call in the chain that is not part of Django's queryset API (a project's own
@@ -430,11 +590,17 @@ fn custom_queryset_method(ctx: &Ctx, c: &Call) -> bool {
 }
 
 /// A page only administrators reach (`before_action :require_admin`, Django's
-/// `staff_member_required` / `superuser_required`): it lists definitions they manage, a
+/// `staff_member_required` / `superuser_required`, a Python module under an `admin/`
+/// folder): it lists definitions they manage, a
 /// table that does not grow with user activity.
 fn admin_only(ctx: &Ctx, c: &Call) -> bool {
     let f = ctx.facts;
     let admin = |t: &str| t.contains("admin") || t.contains("superuser") || t.contains("staff");
+    // Python: the views of a project's own admin site (`app/admin/views.py`), which lists
+    // the definitions administrators manage.
+    if f.lang == Lang::Python && ctx.path.split('/').rev().skip(1).any(|d| d == "admin") {
+        return true;
+    }
     if let Some(ci) = c.class {
         if f.calls.iter().any(|b| {
             b.class == Some(ci)
@@ -476,5 +642,152 @@ fn rails_index_ivar(ctx: &Ctx, c: &Call) -> bool {
         })
         || f.calls.iter().any(|r| {
             r.root() == "render" && r.span.contains(&c.span) && r.keyword("json").is_some()
+        })
+}
+
+/// Python: the rows are the children of one object: the query names an object the
+/// function looked up by the URL (`obj = get_object_or_404(...)`, `obj = self.get_object()`)
+/// or the key of an object passed in (`def jobs_for(self, instance): ...
+/// filter(object_id=instance.pk)`). Such a list is as long as one parent's children
+/// (the ports of a device, the images of a page), not the table. An owner or a container
+/// (`user`, `project`, see [`owner_name`]) is no such parent.
+fn one_parent(f: &crate::facts::FileFacts, c: &Call) -> bool {
+    if f.lang != Lang::Python {
+        return false;
+    }
+    let Some(fi) = c.func else { return false };
+    let func = &f.functions[fi as usize];
+    let looked_up: Vec<&str> = f
+        .assigns
+        .iter()
+        .filter(|a| {
+            a.func == Some(fi)
+                && a.span.end <= c.span.start
+                && (a.value_text.starts_with("get_object_or_404(")
+                    || a.value_text.starts_with("self.get_object(")
+                    || a.value_text.starts_with("self.get_parent_object("))
+        })
+        .flat_map(|a| a.targets.iter().map(String::as_str))
+        .filter(|v| !owner_name(v))
+        .collect();
+    let texts: Vec<&str> = c
+        .path
+        .iter()
+        .flat_map(|s| s.args.iter().map(String::as_str))
+        .chain(c.args.iter().map(|a| a.text.as_str()))
+        .collect();
+    let names_object = |t: &str, v: &str| {
+        t.match_indices(v).any(|(i, _)| {
+            let before = t[..i].chars().next_back();
+            let after = t[i + v.len()..].chars().next();
+            !before.is_some_and(|b| b.is_alphanumeric() || b == '_' || b == '.')
+                && !after.is_some_and(|a| a.is_alphanumeric() || a == '_')
+        })
+    };
+    let key_of = |t: &str, v: &str| {
+        names_object(t, &format!("{v}.pk")) || names_object(t, &format!("{v}.id"))
+    };
+    texts.iter().any(|t| {
+        looked_up.iter().any(|v| names_object(t, v))
+            || func
+                .params
+                .iter()
+                .filter(|p| !matches!(p.as_str(), "self" | "cls" | "request") && !owner_name(p))
+                .any(|p| key_of(t, p))
+    })
+}
+
+/// A name for an owner or a container rather than a parent (`user`, `account`,
+/// `project`, ...): the rows of one user or one project grow with use, unlike the ports of a
+/// device.
+fn owner_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "user",
+        "owner",
+        "account",
+        "org",
+        "author",
+        "member",
+        "requestor",
+        "customer",
+        "tenant",
+        "team",
+        "workspace",
+        "project",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
+}
+
+/// Python: the rows fill a django-tables2 table that pages them: the view class names a
+/// table (`table = DeviceTable`, `table_class = ...`, as `SingleTableView` and the list
+/// views built on it do), or the rows go into a `...Table(rows)` that is then configured
+/// with the request (`table.configure(request)`, `RequestConfig(request).configure(table)`).
+fn paged_table(f: &crate::facts::FileFacts, c: &Call) -> bool {
+    if f.lang != Lang::Python {
+        return false;
+    }
+    let class_table = c.class.is_some_and(|ci| {
+        f.assigns.iter().any(|a| {
+            a.class == Some(ci)
+                && a.func.is_none()
+                && a.targets.iter().any(|t| t == "table" || t == "table_class")
+                && a.value_text != "None"
+        })
+    });
+    if class_table {
+        return true;
+    }
+    let Some(a) = f.assign_of(c) else {
+        return false;
+    };
+    let [v] = a.targets.as_slice() else {
+        return false;
+    };
+    // `table = RowTable(rows)` (or `data=rows`), later configured with the request.
+    f.assigns.iter().any(|t| {
+        t.func == c.func
+            && t.span.start > a.span.end
+            && t.value_call.is_some_and(|ti| {
+                let tc = &f.calls[ti as usize];
+                tc.method().ends_with("Table")
+                    && tc
+                        .args
+                        .iter()
+                        .any(|x| x.text == *v || x.text == format!("data={v}"))
+            })
+            && t.targets.iter().any(|tn| {
+                f.calls.iter().any(|k| {
+                    k.func == c.func
+                        && k.span.start > t.span.end
+                        && ((k.root() == tn.as_str() && k.method() == "configure")
+                            || (k.method() == "configure"
+                                && k.root() == "RequestConfig"
+                                && k.args.iter().any(|x| x.text == *tn)))
+                })
+            })
+    })
+}
+
+/// The rows are sorted first by a column people set by hand (`order_by("order")`,
+/// `.order(:position)`, `order_by("weight", "pk")`): the list of a table whose rows are
+/// arranged one by one (ranks, saved views, menu entries), which stays short.
+fn hand_ordered(c: &Call) -> bool {
+    c.path
+        .iter()
+        .filter(|s| matches!(s.name.as_str(), "order_by" | "order" | "reorder"))
+        .any(|s| {
+            s.args.first().is_some_and(|a| {
+                let key = a
+                    .trim_start_matches(['"', '\'', ':', '-', '{', ' '])
+                    .split(['"', '\'', ',', ':', ' ', ')', '}', '='])
+                    .next()
+                    .unwrap_or("");
+                matches!(
+                    key,
+                    "order" | "position" | "sort_order" | "sort_index" | "ordering" | "weight"
+                )
+            })
         })
 }
