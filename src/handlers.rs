@@ -107,6 +107,52 @@ pub fn is_test_path(path: &str) -> bool {
         || is_test_file(&file)
 }
 
+/// Python modules whose import marks a file as server code: web frameworks, ORMs, database
+/// drivers, job queues (the first segment of an absolute import).
+const SERVER_MODULES: &[&str] = &[
+    "django",
+    "rest_framework",
+    "flask",
+    "flask_sqlalchemy",
+    "fastapi",
+    "starlette",
+    "sqlalchemy",
+    "sqlmodel",
+    "celery",
+    "aiohttp",
+    "tornado",
+    "sanic",
+    "pyramid",
+    "falcon",
+    "litestar",
+    "quart",
+    "peewee",
+    "tortoise",
+    "asyncpg",
+    "psycopg",
+    "psycopg2",
+    "pymongo",
+    "motor",
+    "dramatiq",
+    "rq",
+    "channels",
+];
+
+/// Does this Python file import a server framework, an ORM, a database driver or a job
+/// queue?
+pub fn imports_server_module(f: &FileFacts) -> bool {
+    f.lang == Lang::Python
+        && f.imports.iter().any(|i| {
+            let first = i.source.split('.').next().unwrap_or("");
+            SERVER_MODULES.contains(&first)
+        })
+}
+
+/// The folder part of a path (`a/b` for `a/b/c.py`, empty for `c.py`).
+pub fn dir_of(path: &str) -> &str {
+    path.rsplit_once(['/', '\\']).map(|(d, _)| d).unwrap_or("")
+}
+
 /// Schema migrations: run once, offline.
 pub fn is_migration_path(path: &str) -> bool {
     let p = path.to_ascii_lowercase();

@@ -197,6 +197,10 @@ pub struct ProjectIndex {
     /// The project patches `requests` (`requests.Session.request = ...`, a mounted adapter
     /// class) to give every call a default timeout.
     pub requests_patched: bool,
+    /// Folders holding a Python file that imports a server framework, an ORM, a database
+    /// driver or a job queue (`handlers::imports_server_module`): their modules are server
+    /// code.
+    pub server_dirs: HashSet<String>,
 }
 
 impl Models for ProjectIndex {
@@ -356,6 +360,10 @@ impl ProjectIndex {
             ..Default::default()
         };
         for (i, (path, f)) in skeletons.iter().enumerate() {
+            if crate::handlers::imports_server_module(f) {
+                ix.server_dirs
+                    .insert(crate::handlers::dir_of(path).to_string());
+            }
             ix.files.push(path.to_string());
             ix.by_path.insert(path.to_string(), i as u32);
             ix.by_stem.entry(stem(path)).or_default().push(i as u32);

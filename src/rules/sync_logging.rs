@@ -113,6 +113,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     if handlers::not_server_code(ctx.path) {
         return;
     }
+    let mut server: Option<bool> = None;
     for c in &f.calls {
         // Console/print output in a handler.
         let console = match f.lang {
@@ -158,6 +159,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         let Some(how) = eager(f.lang, c) else {
             continue;
         };
+        if f.lang == Lang::Python && !*server.get_or_insert_with(|| server_module(ctx)) {
+            continue;
+        }
         if f.debug_guards
             .iter()
             .any(|&(s, e)| s <= c.span.start && c.span.end <= e)
@@ -183,4 +187,21 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             fix: None,
         });
     }
+}
+
+/// Is this file server code, so that a debug message formatted eagerly costs where requests
+/// and jobs wait? A Python package can ship its client library beside its server (a tracking
+/// server and the SDK that talks to it); the client's logging is not on a server's path.
+/// Server code: a file with a handler or a function reached from one, a file that imports a
+/// web framework, an ORM, a database driver or a job queue, or a file in the same folder as
+/// one that does (a Django app's `services.py` next to its `views.py`).
+fn server_module(ctx: &Ctx) -> bool {
+    let f = ctx.facts;
+    let req = &ctx.index.request;
+    req.per_file
+        .get(ctx.file as usize)
+        .is_some_and(|h| !h.regions.is_empty())
+        || req.reached.iter().any(|&(fi, _)| fi == ctx.file)
+        || handlers::imports_server_module(f)
+        || ctx.index.server_dirs.contains(handlers::dir_of(ctx.path))
 }
