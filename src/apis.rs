@@ -30,7 +30,8 @@ pub struct Api {
 pub struct CallShape {
     /// Alternatives separated by `|`; each a dotted path of segment patterns: a name, `*`
     /// (any one segment), a glob like `*Repository`, `$model`, and `()` for a called
-    /// segment. Empty: the operation is a plain function call.
+    /// segment, `('')` for a segment called with a string literal first. Empty: the
+    /// operation is a plain function call.
     pub receiver: String,
     #[serde(default)]
     pub reads: Vec<String>,
@@ -71,10 +72,12 @@ const SOURCES: &[&str] = &[
     include_str!("../rules/apis/dbapi.toml"),
     include_str!("../rules/apis/peewee.toml"),
     include_str!("../rules/apis/activerecord.toml"),
+    include_str!("../rules/apis/nocobase.toml"),
     include_str!("../rules/apis/prisma.toml"),
     include_str!("../rules/apis/sequelize.toml"),
     include_str!("../rules/apis/typeorm.toml"),
     include_str!("../rules/apis/knex.toml"),
+    include_str!("../rules/apis/keystone.toml"),
 ];
 
 pub fn all() -> &'static [Api] {
@@ -138,11 +141,21 @@ fn seg_matches(
     family: Option<&str>,
     models: &dyn Models,
 ) -> bool {
-    let (pat, must_call) = match pat.strip_suffix("()") {
-        Some(p) => (p, true),
-        None => (pat, false),
+    // `getRepository('')`: called with a string literal first (`getRepository('users')`).
+    let (pat, must_call, must_name) = match (pat.strip_suffix("('')"), pat.strip_suffix("()")) {
+        (Some(p), _) => (p, true, true),
+        (None, Some(p)) => (p, true, false),
+        (None, None) => (pat, false, false),
     };
     if must_call && !seg.called {
+        return false;
+    }
+    if must_name
+        && !seg
+            .args
+            .first()
+            .is_some_and(|a| a.len() > 2 && a.starts_with(['"', '\'', '`']) && !a.contains("${"))
+    {
         return false;
     }
     if pat == "$model" {
