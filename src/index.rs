@@ -875,20 +875,9 @@ impl ProjectIndex {
 /// The named function a call sits in, skipping function literals passed as arguments
 /// (a callback's query belongs to the function that passes it).
 pub fn innermost_named(f: &FileFacts, call: &Call) -> Option<Idx> {
-    let mut cur = call.func;
-    let mut guard = 0;
-    while let Some(i) = cur {
-        guard += 1;
-        if guard > 32 {
-            return None;
-        }
-        let func = &f.functions[i as usize];
-        if func.arg_of.is_none() && !func.name.is_empty() {
-            return Some(i);
-        }
-        cur = func.parent;
-    }
-    None
+    f.enclosing_functions(call.func)
+        .find(|(_, func)| func.arg_of.is_none() && !func.name.is_empty())
+        .map(|(i, _)| i)
 }
 
 /// `comments` → `Comment`, `line_items` → `LineItem`, `author` → `Author`.
@@ -1318,31 +1307,62 @@ fn bits_of_args(
     arg_bits(callee, call, hit) & mask != 0
 }
 
-/// The bits of the parameters of `callee` that receive an argument of `call` which `hit`
-/// accepts (or which was cut short, its tail unknown).
-fn arg_bits(callee: &crate::facts::Function, call: &Call, hit: impl Fn(&str) -> bool) -> u64 {
+/// Where an argument of a call goes among the callee's parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgSlot {
+    /// The parameter at this index, by keyword or by position.
+    Param(usize),
+    /// A positional argument past the named parameters (`*args`, `...rest`).
+    Extra,
+    /// A keyword no parameter has (`**kwargs`).
+    UnknownKeyword,
+}
+
+/// Each argument of `call` with the parameter of `callee` it fills (`self`/`cls` skipped).
+pub fn arg_slots<'c>(
+    callee: &'c crate::facts::Function,
+    call: &'c Call,
+) -> impl Iterator<Item = (ArgSlot, &'c crate::facts::Arg)> {
     let offset = usize::from(
         callee
             .params
             .first()
             .is_some_and(|p| p == "self" || p == "cls"),
     );
+    let params = &callee.params;
     let mut pos = 0usize;
-    let mut bits = 0u64;
-    for a in &call.args {
-        let idx = match &a.keyword {
-            Some(k) => callee.params.iter().position(|p| p == k),
+    call.args.iter().map(move |a| {
+        let slot = match &a.keyword {
+            Some(k) => params
+                .iter()
+                .position(|p| p == k)
+                .map_or(ArgSlot::UnknownKeyword, ArgSlot::Param),
             None => {
                 let i = pos + offset;
                 pos += 1;
-                // `*args` / `...rest` and positions past the named ones.
-                Some(i.min(callee.params.len().saturating_sub(1)))
+                if i < params.len() {
+                    ArgSlot::Param(i)
+                } else {
+                    ArgSlot::Extra
+                }
             }
         };
-        let bit = match idx {
-            Some(i) => 1u64 << i.min(63),
+        (slot, a)
+    })
+}
+
+/// The bits of the parameters of `callee` that receive an argument of `call` which `hit`
+/// accepts (or which was cut short, its tail unknown).
+fn arg_bits(callee: &crate::facts::Function, call: &Call, hit: impl Fn(&str) -> bool) -> u64 {
+    let last = callee.params.len().saturating_sub(1);
+    let mut bits = 0u64;
+    for (slot, a) in arg_slots(callee, call) {
+        let bit = match slot {
+            ArgSlot::Param(i) => 1u64 << i.min(63),
+            // `*args` / `...rest` and positions past the named ones.
+            ArgSlot::Extra => 1u64 << last.min(63),
             // An unknown keyword goes to `**kwargs`: count it.
-            None => u64::MAX,
+            ArgSlot::UnknownKeyword => u64::MAX,
         };
         if hit(&a.text) || a.text.len() >= 230 {
             bits |= bit;

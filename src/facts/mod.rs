@@ -129,6 +129,10 @@ pub struct Seg {
     pub args: Vec<String>,
 }
 
+/// How many enclosing functions or loops the rules look through: a bound for facts read back
+/// from a damaged cache, far above hand-written nesting.
+pub const MAX_NESTING: usize = 32;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ArgKind {
     String,
@@ -422,6 +426,23 @@ impl FileFacts {
                 a.func == func && a.span.end <= before && a.targets.iter().any(|t| t == name)
             })
             .max_by_key(|a| a.span.start)
+    }
+
+    /// `func` and the functions around it, innermost first (at most [`MAX_NESTING`]).
+    pub fn enclosing_functions(
+        &self,
+        func: Option<Idx>,
+    ) -> impl Iterator<Item = (Idx, &Function)> + '_ {
+        std::iter::successors(func, |&i| self.functions[i as usize].parent)
+            .take(MAX_NESTING)
+            .map(|i| (i, &self.functions[i as usize]))
+    }
+
+    /// Loop `li` and the loops around it, innermost first (at most [`MAX_NESTING`]).
+    pub fn enclosing_loops(&self, li: Idx) -> impl Iterator<Item = (Idx, &Loop)> + '_ {
+        std::iter::successors(Some(li), |&i| self.loops[i as usize].parent)
+            .take(MAX_NESTING)
+            .map(|i| (i, &self.loops[i as usize]))
     }
 
     pub fn strings_mention(&self, marker: &str) -> bool {

@@ -642,23 +642,10 @@ pub fn plural_feeds(ctx: &Ctx, targets: &std::collections::HashSet<(u32, Idx)>) 
             continue;
         }
         let callee = &ctx.files[target.0 as usize].1.functions[target.1 as usize];
-        let offset = usize::from(
-            callee
-                .params
-                .first()
-                .is_some_and(|p| p == "self" || p == "cls"),
-        );
-        let mut pos = 0usize;
-        for a in &call.args {
-            let idx = match &a.keyword {
-                Some(k) => callee.params.iter().position(|p| p == k),
-                None => {
-                    let i = pos + offset;
-                    pos += 1;
-                    (i < callee.params.len()).then_some(i)
-                }
+        for (slot, a) in crate::index::arg_slots(callee, call) {
+            let crate::index::ArgSlot::Param(idx) = slot else {
+                continue;
             };
-            let Some(idx) = idx else { continue };
             if !plural_name(&callee.params[idx]) {
                 continue;
             }
@@ -704,21 +691,14 @@ pub fn plural_loop_functions(f: &FileFacts) -> Vec<Idx> {
         if name.is_empty() || !plural_name(&name) {
             continue;
         }
-        let mut cur = l.func;
-        let mut guard = 0;
-        while let Some(fi) = cur {
-            guard += 1;
-            if guard > 16 {
-                break;
+        let owner = f
+            .enclosing_functions(l.func)
+            .take(16)
+            .find(|(_, fun)| fun.params.contains(&name));
+        if let Some((fi, _)) = owner {
+            if !out.contains(&fi) {
+                out.push(fi);
             }
-            let fun = &f.functions[fi as usize];
-            if fun.params.contains(&name) {
-                if !out.contains(&fi) {
-                    out.push(fi);
-                }
-                break;
-            }
-            cur = fun.parent;
         }
     }
     out
@@ -1093,28 +1073,18 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
         return rows_expr(ctx, func, a.span.start, &a.value_text, depth + 1);
     }
     // A parameter of the function, or of a function around it (`ids`, `price_list`).
-    let mut cur = func;
-    let mut guard = 0;
-    while let Some(fi) = cur {
-        guard += 1;
-        if guard > 16 {
-            break;
-        }
-        let fun = &f.functions[fi as usize];
-        // Only parameters whose name says they hold many rows or ids: a parameter alone
-        // may be a short list (permissions, one order's lines).
-        let many = plural_name(base);
-        if many {
-            if let Some(pi) = fun.params.iter().position(|p| p == base) {
-                return Some(Ev {
-                    kind: "param-plural",
-                    param: Some((fi, pi.min(63) as u8)),
-                });
-            }
-        }
-        cur = fun.parent;
+    // Only parameters whose name says they hold many rows or ids: a parameter alone may be a
+    // short list (permissions, one order's lines).
+    if !plural_name(base) {
+        return None;
     }
-    None
+    f.enclosing_functions(func).take(16).find_map(|(fi, fun)| {
+        let pi = fun.params.iter().position(|p| p == base)?;
+        Some(Ev {
+            kind: "param-plural",
+            param: Some((fi, pi.min(63) as u8)),
+        })
+    })
 }
 
 /// Is `text` a query filtered by equality on one entity's key (`filter(user=user)`,

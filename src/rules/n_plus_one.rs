@@ -337,19 +337,10 @@ fn reassigned(f: &FileFacts, l: &Loop, var: &str, at: u32) -> bool {
 }
 
 /// The loop in `l`'s chain of enclosing loops that binds `var`.
-fn binding_loop(f: &FileFacts, mut li: Idx, var: &str) -> Option<Idx> {
-    let mut guard = 0;
-    loop {
-        guard += 1;
-        if guard > 32 {
-            return None;
-        }
-        let l = &f.loops[li as usize];
-        if l.vars.iter().any(|v| v == var) {
-            return Some(li);
-        }
-        li = l.parent?;
-    }
+fn binding_loop(f: &FileFacts, li: Idx, var: &str) -> Option<Idx> {
+    f.enclosing_loops(li)
+        .find(|(_, l)| l.vars.iter().any(|v| v == var))
+        .map(|(i, _)| i)
 }
 
 fn eager_fix(lang: Lang, rel: &str, to_many: bool) -> String {

@@ -12,20 +12,8 @@ pub fn on_request_path(ctx: &Ctx, call: &Call) -> bool {
 
 /// Is the call inside an `async` function (any enclosing one)?
 pub fn in_async(f: &FileFacts, call: &Call) -> bool {
-    let mut cur = call.func;
-    let mut guard = 0;
-    while let Some(i) = cur {
-        guard += 1;
-        if guard > 32 {
-            return false;
-        }
-        let func = &f.functions[i as usize];
-        if func.is_async {
-            return true;
-        }
-        cur = func.parent;
-    }
-    false
+    f.enclosing_functions(call.func)
+        .any(|(_, func)| func.is_async)
 }
 
 /// Is the innermost function around the call an `async` one?

@@ -243,27 +243,16 @@ fn done_once(f: &FileFacts, c: &Call) -> bool {
     if memo {
         return true;
     }
-    let mut cur = c.func;
-    let mut guard = 0;
-    while let Some(i) = cur {
-        guard += 1;
-        if guard > 32 {
-            break;
-        }
-        let func = &f.functions[i as usize];
-        if func.decorators.iter().any(|d| {
+    f.enclosing_functions(c.func).any(|(_, func)| {
+        func.decorators.iter().any(|d| {
             let head = d.split('(').next().unwrap_or("");
             let last = head.rsplit('.').next().unwrap_or(head);
             matches!(
                 last,
                 "cache" | "lru_cache" | "cached" | "cached_property" | "memoize" | "alru_cache"
             )
-        }) {
-            return true;
-        }
-        cur = func.parent;
-    }
-    false
+        })
+    })
 }
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {

@@ -230,28 +230,19 @@ fn instance_of_model(ctx: &Ctx, f: &FileFacts, li: Idx, var: &str, call: &Call) 
         return from_model_text(&a.value_text) || from_query(a.value_call);
     }
     // A loop variable.
-    let mut cur = Some(li);
-    let mut guard = 0;
-    while let Some(i) = cur {
-        guard += 1;
-        if guard > 32 {
-            break;
-        }
-        let lp = &f.loops[i as usize];
-        if lp.vars.iter().any(|v| v == var) {
-            let Some(iter) = &lp.iter else { return false };
-            if from_model_text(iter) {
-                return true;
-            }
-            // The iterated name was assigned from a query in the same function.
-            let name = iter.trim();
-            return f
-                .last_assign(lp.func, lp.span.start, name)
-                .is_some_and(|a| from_model_text(&a.value_text) || from_query(a.value_call));
-        }
-        cur = lp.parent;
+    let Some((_, lp)) = f
+        .enclosing_loops(li)
+        .find(|(_, lp)| lp.vars.iter().any(|v| v == var))
+    else {
+        return false;
+    };
+    let Some(iter) = &lp.iter else { return false };
+    if from_model_text(iter) {
+        return true;
     }
-    false
+    // The iterated name was assigned from a query in the same function.
+    f.last_assign(lp.func, lp.span.start, iter.trim())
+        .is_some_and(|a| from_model_text(&a.value_text) || from_query(a.value_call))
 }
 
 /// Does the loop run over the children of one row, filtered in its header on that row's key
