@@ -1,6 +1,7 @@
 //! The framework vocabulary: which calls touch the database, read or write, from the data
 //! files under `rules/apis/` (one per framework), extended from `n1lint.toml`.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -91,6 +92,25 @@ pub fn all() -> &'static [Api] {
             })
             .collect()
     })
+}
+
+/// The names of every read and write operation of a language's vocabulary.
+fn op_names(key: &str) -> &'static HashSet<&'static str> {
+    static NAMES: OnceLock<HashMap<&'static str, HashSet<&'static str>>> = OnceLock::new();
+    static EMPTY: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    let by_lang = NAMES.get_or_init(|| {
+        let mut m: HashMap<&'static str, HashSet<&'static str>> = HashMap::new();
+        for api in all() {
+            let set = m.entry(api.language.as_str()).or_default();
+            for shape in &api.calls {
+                set.extend(shape.reads.iter().chain(&shape.writes).map(|s| s.as_str()));
+            }
+        }
+        m
+    });
+    by_lang
+        .get(key)
+        .unwrap_or_else(|| EMPTY.get_or_init(HashSet::new))
 }
 
 /// The language key of the vocabulary files (`language = "ecma"`).
@@ -216,6 +236,12 @@ pub fn db_op(
     imports: &[crate::facts::Import],
 ) -> Option<DbOp> {
     let key = lang_key(lang);
+    // Every operation is a segment named by some shape's `reads` or `writes`: a call
+    // without such a segment (most calls) is no operation.
+    let names = op_names(key);
+    if !call.path.iter().any(|s| names.contains(s.name.as_str())) {
+        return None;
+    }
     for api in all().iter().filter(|a| a.language == key) {
         let family = api.models.as_deref();
         for shape in &api.calls {
