@@ -118,21 +118,24 @@ pub(crate) enum Shape {
 }
 
 /// Visits every node under `root` (the root is at depth 0) in document order, with a tree
-/// cursor: linear in the number of nodes, whatever the depth. Stops at the first error of
+/// cursor, handing `visit` the node and the nodes above it (`root` first): linear in the
+/// number of nodes, whatever the depth. Stops at the first error of
 /// `visit`, or with `too_deep()` when a node lies deeper than `max_depth`.
 pub(crate) fn preorder<'t, E>(
     root: Node<'t>,
     max_depth: usize,
     too_deep: impl Fn() -> E,
-    mut visit: impl FnMut(Node<'t>) -> Result<(), E>,
+    mut visit: impl FnMut(Node<'t>, &[Node<'t>]) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut cursor = root.walk();
-    let mut depth = 0usize;
+    // The nodes above the current one, `root` first.
+    let mut above: Vec<Node<'t>> = Vec::new();
     loop {
-        visit(cursor.node())?;
+        let node = cursor.node();
+        visit(node, &above)?;
         if cursor.goto_first_child() {
-            depth += 1;
-            if depth > max_depth {
+            above.push(node);
+            if above.len() > max_depth {
                 return Err(too_deep());
             }
             continue;
@@ -141,10 +144,10 @@ pub(crate) fn preorder<'t, E>(
             if cursor.goto_next_sibling() {
                 break;
             }
-            if depth == 0 || !cursor.goto_parent() {
+            if above.is_empty() || !cursor.goto_parent() {
                 return Ok(());
             }
-            depth -= 1;
+            above.pop();
         }
     }
 }
@@ -160,7 +163,7 @@ pub(crate) fn check_shape(
         root,
         max_depth,
         || Shape::TooDeep,
-        |n| {
+        |n, _| {
             if n.is_error() && n.child_count() > max_error_children {
                 Err(Shape::WideError)
             } else {
