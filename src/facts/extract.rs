@@ -198,7 +198,7 @@ impl Cap {
 #[derive(Default)]
 struct Ancestry<'t> {
     /// Captured node id -> its range in `above`.
-    of: HashMap<usize, (u32, u32)>,
+    of: FastMap<usize, (u32, u32)>,
     /// Nearest first: parent, grandparent, ...
     above: Vec<Node<'t>>,
 }
@@ -419,8 +419,8 @@ fn compiled(lang: Lang) -> &'static CompiledQuery {
 
 /// Field ids by name, per language: `Node::child_by_field_name` looks the name up by
 /// comparing it with every field name of the grammar, on each call (about 2% of a run).
-fn field_ids(lang: Lang) -> &'static HashMap<&'static str, u16> {
-    static IDS: OnceLock<Vec<HashMap<&'static str, u16>>> = OnceLock::new();
+fn field_ids(lang: Lang) -> &'static FastMap<&'static str, u16> {
+    static IDS: OnceLock<Vec<FastMap<&'static str, u16>>> = OnceLock::new();
     &IDS.get_or_init(|| {
         Lang::ALL
             .iter()
@@ -434,15 +434,35 @@ fn field_ids(lang: Lang) -> &'static HashMap<&'static str, u16> {
     })[lang.index()]
 }
 
-thread_local! {
-    /// The field ids of the language this thread is extracting (set by `extract_with`).
-    static FIELDS: std::cell::Cell<Option<&'static HashMap<&'static str, u16>>> =
-        const { std::cell::Cell::new(None) };
+/// Node kind names by kind id, per language: `Node::kind` measures and checks the C string
+/// of the name on each call.
+fn kind_names(lang: Lang) -> &'static [&'static str] {
+    static NAMES: OnceLock<Vec<Vec<&'static str>>> = OnceLock::new();
+    &NAMES.get_or_init(|| {
+        Lang::ALL
+            .iter()
+            .map(|l| {
+                let g = l.grammar();
+                (0..g.node_kind_count() as u16)
+                    .map(|id| g.node_kind_for_id(id).unwrap_or(""))
+                    .collect()
+            })
+            .collect()
+    })[lang.index()]
 }
 
-/// `child_by_field_name` through the field ids of the language being extracted.
+thread_local! {
+    /// The field ids and kind names of the language this thread is extracting (set by
+    /// `extract_with`).
+    static FIELDS: std::cell::Cell<Option<&'static FastMap<&'static str, u16>>> =
+        const { std::cell::Cell::new(None) };
+    static KINDS: std::cell::Cell<&'static [&'static str]> = const { std::cell::Cell::new(&[]) };
+}
+
+/// `child_by_field_name` and `kind` through the tables of the language being extracted.
 trait Field<'t> {
     fn field(&self, name: &str) -> Option<Node<'t>>;
+    fn kind_name(&self) -> &'static str;
 }
 
 impl<'t> Field<'t> for Node<'t> {
@@ -452,7 +472,40 @@ impl<'t> Field<'t> for Node<'t> {
             None => self.child_by_field_name(name),
         }
     }
+
+    fn kind_name(&self) -> &'static str {
+        KINDS
+            .with(|k| k.get().get(usize::from(self.kind_id())).copied())
+            .unwrap_or_else(|| self.kind())
+    }
 }
+
+/// FNV-1a as a `Hasher` for the maps of one file's extraction, keyed by node ids and field
+/// names: short keys made by the program itself, where SipHash's resistance to chosen keys
+/// buys nothing and costs ≈1 % of a run.
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+type FastSet<K> = std::collections::HashSet<K, std::hash::BuildHasherDefault<Fnv>>;
 
 thread_local! {
     static PARSERS: RefCell<Vec<Option<Parser>>> = RefCell::new((0..Lang::ALL.len()).map(|_| None).collect());
@@ -497,6 +550,7 @@ fn extract_with(
     walk: bool,
 ) -> Result<FileFacts, ExtractError> {
     FIELDS.with(|f| f.set(Some(field_ids(lang))));
+    KINDS.with(|k| k.set(kind_names(lang)));
     if let Some(why) = super::guard::hazard(lang, src) {
         return Err(ExtractError::GrammarHazard(why));
     }
@@ -725,14 +779,14 @@ struct Builder<'a> {
     src: &'a str,
     lines: Lines<'a>,
     f: FileFacts,
-    call_ids: HashMap<usize, Idx>,
+    call_ids: FastMap<usize, Idx>,
     /// Function literals passed as an argument: node id -> call node id.
-    fn_arg_of: HashMap<usize, usize>,
+    fn_arg_of: FastMap<usize, usize>,
     /// Callback loops: (loop index, function node id) for ECMA.
     jumps: Vec<(u32, u32)>,
     pending_members: Vec<(Span, Vec<String>)>,
     /// Calls directly under an `await` (node ids).
-    awaited: std::collections::HashSet<usize>,
+    awaited: FastSet<usize>,
     ancestry: Ancestry<'a>,
 }
 
@@ -769,11 +823,11 @@ impl<'a> Builder<'a> {
                 error_spans: Vec::new(),
                 lines: nlines,
             },
-            call_ids: HashMap::new(),
-            fn_arg_of: HashMap::new(),
+            call_ids: FastMap::default(),
+            fn_arg_of: FastMap::default(),
             jumps: Vec::new(),
             pending_members: Vec::new(),
-            awaited: std::collections::HashSet::new(),
+            awaited: FastSet::default(),
             ancestry: Ancestry::default(),
         }
     }
@@ -987,13 +1041,13 @@ impl<'a> Builder<'a> {
 
     fn call(&mut self, n: Node) {
         let mut path = Vec::new();
-        let is_new = n.kind() == "new_expression";
+        let is_new = n.kind_name() == "new_expression";
         let args_node = match self.lang {
             Lang::Ruby => n.field("arguments"),
             _ => n.field("arguments"),
         };
         match self.lang {
-            Lang::Ruby if n.kind() == "subshell" => path.push(seg("`", true)),
+            Lang::Ruby if n.kind_name() == "subshell" => path.push(seg("`", true)),
             Lang::Ruby => self.ruby_path(n, &mut path),
             _ => {
                 let callee = if is_new {
@@ -1077,7 +1131,7 @@ impl<'a> Builder<'a> {
         if let Some(a) = args_node {
             let mut cur = a.walk();
             for child in a.named_children(&mut cur) {
-                if is_function_node(self.lang, child.kind()) {
+                if is_function_node(self.lang, child.kind_name()) {
                     self.fn_arg_of.insert(child.id(), n.id());
                 }
             }
@@ -1095,7 +1149,7 @@ impl<'a> Builder<'a> {
                 rev.push(seg("…", false));
                 break;
             }
-            match n.kind() {
+            match n.kind_name() {
                 "member_expression" => {
                     let prop = n.field("property").map(|p| text(self.src, p)).unwrap_or("");
                     rev.push(seg(prop, false));
@@ -1176,7 +1230,7 @@ impl<'a> Builder<'a> {
 
     /// The last segment a callee expression names (`b` for `a.b`, `f` for `f`).
     fn path_of_head(&self, n: Node, out: &mut Vec<Seg>) {
-        let name = match n.kind() {
+        let name = match n.kind_name() {
             "member_expression" => n.field("property").map(|p| text(self.src, p)),
             "attribute" => n.field("attribute").map(|p| text(self.src, p)),
             "identifier" | "property_identifier" | "this" | "super" => Some(text(self.src, n)),
@@ -1203,7 +1257,7 @@ impl<'a> Builder<'a> {
                 rev.push(seg("…", false));
                 break;
             }
-            match c.kind() {
+            match c.kind_name() {
                 "call" => {
                     let method = c
                         .field("method")
@@ -1239,10 +1293,10 @@ impl<'a> Builder<'a> {
     fn args(&self, a: Node, out: &mut Vec<Arg>) {
         let mut cur = a.walk();
         for child in a.named_children(&mut cur) {
-            if child.kind() == "comment" {
+            if child.kind_name() == "comment" {
                 continue;
             }
-            let (keyword, value) = match child.kind() {
+            let (keyword, value) = match child.kind_name() {
                 "keyword_argument" => (
                     child.field("name").map(|k| text(self.src, k).to_string()),
                     child.field("value").unwrap_or(child),
@@ -1259,12 +1313,12 @@ impl<'a> Builder<'a> {
                 }
                 _ => (None, child),
             };
-            let kind = arg_kind(self.lang, value.kind());
+            let kind = arg_kind(self.lang, value.kind_name());
             let mut keys = Vec::new();
             if kind == ArgKind::Object {
                 let mut c2 = value.walk();
                 for p in value.named_children(&mut c2) {
-                    match p.kind() {
+                    match p.kind_name() {
                         "pair" => {
                             if let Some(k) = p.field("key") {
                                 keys.push(
@@ -1309,7 +1363,7 @@ impl<'a> Builder<'a> {
         if name.is_empty() {
             // `const load = async () => {}`, `{ load: () => {} }`, `exports.load = function`.
             if let Some(p) = parent {
-                match p.kind() {
+                match p.kind_name() {
                     "variable_declarator" => {
                         name = p
                             .field("name")
@@ -1339,13 +1393,13 @@ impl<'a> Builder<'a> {
             if up > 3 {
                 break;
             }
-            if p.kind() == "export_statement" {
+            if p.kind_name() == "export_statement" {
                 exported = true;
                 default_export = text(src, p).trim_start().starts_with("export default");
                 break;
             }
             if !matches!(
-                p.kind(),
+                p.kind_name(),
                 "variable_declarator" | "lexical_declaration" | "variable_declaration"
             ) {
                 break;
@@ -1361,7 +1415,7 @@ impl<'a> Builder<'a> {
         let mut params = Vec::new();
         let pnode = n.field("parameters").or_else(|| n.field("parameter"));
         if let Some(p) = pnode {
-            if p.kind() == "identifier" {
+            if p.kind_name() == "identifier" {
                 params.push(text(src, p).to_string());
             } else {
                 let mut c = p.walk();
@@ -1371,7 +1425,7 @@ impl<'a> Builder<'a> {
                     }
                 }
             }
-        } else if self.lang == Lang::Ruby && n.kind() == "lambda" {
+        } else if self.lang == Lang::Ruby && n.kind_name() == "lambda" {
             if let Some(b) = n.field("body") {
                 if let Some(bp) = b.field("parameters") {
                     collect_identifiers(bp, src, &mut params, 16);
@@ -1404,10 +1458,10 @@ impl<'a> Builder<'a> {
         let strip = |t: &str| t.trim_start_matches('@').trim().to_string();
         // Python: decorated_definition parent.
         if let Some(p) = self.ancestry.parent(n, n) {
-            if p.kind() == "decorated_definition" {
+            if p.kind_name() == "decorated_definition" {
                 let mut c = p.walk();
                 for d in p.named_children(&mut c) {
-                    if d.kind() == "decorator" {
+                    if d.kind_name() == "decorator" {
                         out.push(strip(text(self.src, d)));
                     }
                 }
@@ -1417,10 +1471,10 @@ impl<'a> Builder<'a> {
         // ECMA: decorators of an `export` around the node, decorator children, or decorator
         // siblings right before the node.
         if let Some(p) = self.ancestry.parent(n, n) {
-            if p.kind() == "export_statement" {
+            if p.kind_name() == "export_statement" {
                 let mut c = p.walk();
                 for d in p.named_children(&mut c) {
-                    if d.kind() == "decorator" {
+                    if d.kind_name() == "decorator" {
                         out.push(strip(text(self.src, d)));
                     }
                 }
@@ -1428,14 +1482,14 @@ impl<'a> Builder<'a> {
         }
         let mut c = n.walk();
         for d in n.named_children(&mut c) {
-            if d.kind() == "decorator" {
+            if d.kind_name() == "decorator" {
                 out.push(strip(text(self.src, d)));
             }
         }
         let mut prev = n.prev_named_sibling();
         let mut before = Vec::new();
         while let Some(p) = prev {
-            if p.kind() != "decorator" {
+            if p.kind_name() != "decorator" {
                 break;
             }
             before.push(strip(text(self.src, p)));
@@ -1458,7 +1512,7 @@ impl<'a> Builder<'a> {
                 if let Some(s) = n.field("superclasses") {
                     let mut c = s.walk();
                     for a in s.named_children(&mut c) {
-                        if a.kind() != "keyword_argument" {
+                        if a.kind_name() != "keyword_argument" {
                             superclasses.push(short(src, a));
                         }
                     }
@@ -1474,15 +1528,15 @@ impl<'a> Builder<'a> {
             _ => {
                 let mut c = n.walk();
                 for h in n.named_children(&mut c) {
-                    if h.kind() == "class_heritage" {
+                    if h.kind_name() == "class_heritage" {
                         // JS: class_heritage > expression; TS: extends_clause > value.
                         let mut c2 = h.walk();
                         for e in h.named_children(&mut c2) {
-                            if e.kind() == "extends_clause" {
+                            if e.kind_name() == "extends_clause" {
                                 if let Some(v) = e.field("value").or_else(|| e.named_child(0)) {
                                     superclasses.push(short(src, v));
                                 }
-                            } else if e.kind() != "implements_clause" {
+                            } else if e.kind_name() != "implements_clause" {
                                 superclasses.push(short(src, e));
                             }
                         }
@@ -1508,7 +1562,7 @@ impl<'a> Builder<'a> {
 
     fn loop_stmt(&mut self, n: Node) {
         let src = self.src;
-        let kind = match n.kind() {
+        let kind = match n.kind_name() {
             "while_statement" | "do_statement" | "while" | "until" => LoopKind::While,
             "list_comprehension"
             | "set_comprehension"
@@ -1527,7 +1581,7 @@ impl<'a> Builder<'a> {
                 let mut c = n.walk();
                 let clause = n
                     .named_children(&mut c)
-                    .find(|x| x.kind() == "for_in_clause");
+                    .find(|x| x.kind_name() == "for_in_clause");
                 if let Some(cl) = clause {
                     iter_node = cl.field("right");
                     if let Some(l) = cl.field("left") {
@@ -1561,7 +1615,7 @@ impl<'a> Builder<'a> {
                     .lines
                     .span(n.start_byte(), trim_end(src, n.start_byte(), hend));
                 iter_node = n.field("right").or_else(|| n.field("value")).map(|v| {
-                    if v.kind() == "in" {
+                    if v.kind_name() == "in" {
                         v.named_child(0).unwrap_or(v)
                     } else {
                         v
@@ -1594,7 +1648,7 @@ impl<'a> Builder<'a> {
                 }
                 is_await = n
                     .field("kind")
-                    .map(|k| k.kind() == "await")
+                    .map(|k| k.kind_name() == "await")
                     .unwrap_or(false)
                     || has_child_kind(n, "await")
                     // Python `async for`.
@@ -1713,13 +1767,13 @@ impl<'a> Builder<'a> {
         let Some(p) = self.ancestry.parent(n, n) else {
             return;
         };
-        let body = if p.kind() == "expression_statement" {
+        let body = if p.kind_name() == "expression_statement" {
             self.ancestry.parent(n, p)
         } else {
             Some(p)
         };
         if let Some(b) = body {
-            if b.kind() == "expression_statement" || n.next_named_sibling().is_some() {
+            if b.kind_name() == "expression_statement" || n.next_named_sibling().is_some() {
                 return;
             }
             self.jumps
@@ -1741,12 +1795,12 @@ impl<'a> Builder<'a> {
         }
         // Strings that are part of a larger string node are handled by their parent.
         if let Some(p) = n.parent() {
-            if matches!(p.kind(), "string" | "template_string") {
+            if matches!(p.kind_name(), "string" | "template_string") {
                 return;
             }
             // Text shown to people, not run: `placeholder: 'SELECT * FROM t LIMIT 10'`,
             // `help_text="..."`.
-            if matches!(p.kind(), "pair" | "keyword_argument") {
+            if matches!(p.kind_name(), "pair" | "keyword_argument") {
                 let key = p
                     .field("key")
                     .or_else(|| p.field("name"))
@@ -1759,11 +1813,11 @@ impl<'a> Builder<'a> {
             }
         }
         // The content range: between the delimiters.
-        let (start, end) = match n.kind() {
+        let (start, end) = match n.kind_name() {
             "heredoc_body" => {
                 let end = n
                     .named_children(&mut n.walk())
-                    .find(|c| c.kind() == "heredoc_end")
+                    .find(|c| c.kind_name() == "heredoc_end")
                     .map(|e| e.start_byte())
                     .unwrap_or(n.end_byte());
                 (n.start_byte(), end)
@@ -1771,11 +1825,11 @@ impl<'a> Builder<'a> {
             _ if self.lang == Lang::Python => {
                 let s = n
                     .child(0)
-                    .filter(|c| c.kind() == "string_start")
+                    .filter(|c| c.kind_name() == "string_start")
                     .map(|c| c.end_byte());
                 let e = n
                     .child(n.child_count().saturating_sub(1))
-                    .filter(|c| c.kind() == "string_end")
+                    .filter(|c| c.kind_name() == "string_end")
                     .map(|c| c.start_byte());
                 (s.unwrap_or(n.start_byte()), e.unwrap_or(n.end_byte()))
             }
@@ -1808,7 +1862,7 @@ impl<'a> Builder<'a> {
                 if s < start || e > end {
                     continue;
                 }
-                match ch.kind() {
+                match ch.kind_name() {
                     "template_substitution" | "interpolation" => {
                         for (k, b) in bytes[s - start..e - start].iter_mut().enumerate() {
                             *b = if k == 0 {
@@ -1870,21 +1924,21 @@ impl<'a> Builder<'a> {
             if hops > 6 {
                 return;
             }
-            match p.kind() {
-                "variable_declarator" if stmt.kind() == "await_expression" => {
+            match p.kind_name() {
+                "variable_declarator" if stmt.kind_name() == "await_expression" => {
                     target = p.field("name");
                     stmt = p;
                 }
                 "lexical_declaration" | "variable_declaration" => {
-                    let decl_kind = p.child(0).map(|k| k.kind()).unwrap_or("");
+                    let decl_kind = p.child(0).map(|k| k.kind_name()).unwrap_or("");
                     let n_decl = p
                         .named_children(&mut p.walk())
-                        .filter(|c| c.kind() == "variable_declarator")
+                        .filter(|c| c.kind_name() == "variable_declarator")
                         .count();
                     usage = if n_decl != 1 {
                         AwaitUse::Other
                     } else if decl_kind == "const"
-                        && target.is_some_and(|t| t.kind() == "identifier")
+                        && target.is_some_and(|t| t.kind_name() == "identifier")
                     {
                         AwaitUse::Const
                     } else {
@@ -1897,7 +1951,7 @@ impl<'a> Builder<'a> {
                     if p.field("right").map(|r| r.id()) == Some(stmt.id()) =>
                 {
                     target = p.field("left");
-                    let single = target.is_some_and(|t| t.kind() == "identifier");
+                    let single = target.is_some_and(|t| t.kind_name() == "identifier");
                     usage = if self.lang == Lang::Python && single {
                         AwaitUse::Const
                     } else if self.lang == Lang::Python {
@@ -1924,7 +1978,9 @@ impl<'a> Builder<'a> {
                     // The await sits inside a larger expression: find the statement anyway.
                     usage = AwaitUse::Other;
                     stmt = p;
-                    if p.kind().ends_with("statement") || p.kind() == "lexical_declaration" {
+                    if p.kind_name().ends_with("statement")
+                        || p.kind_name() == "lexical_declaration"
+                    {
                         break;
                     }
                 }
@@ -1934,7 +1990,7 @@ impl<'a> Builder<'a> {
             return;
         };
         if !matches!(
-            block.kind(),
+            block.kind_name(),
             "statement_block" | "block" | "program" | "module" | "switch_case" | "switch_default"
         ) {
             return;
@@ -1942,12 +1998,12 @@ impl<'a> Builder<'a> {
         let in_finally = self
             .ancestry
             .parent(n, block)
-            .is_some_and(|p| matches!(p.kind(), "finally_clause" | "finally"));
+            .is_some_and(|p| matches!(p.kind_name(), "finally_clause" | "finally"));
         // The statement's index among its siblings (bounded).
         let mut index = 0u32;
         let mut prev = stmt.prev_named_sibling();
         while let Some(p) = prev {
-            if p.kind() != "comment" {
+            if p.kind_name() != "comment" {
                 index += 1;
             }
             if index > 100_000 {
@@ -1957,7 +2013,7 @@ impl<'a> Builder<'a> {
         }
         let mut binds = Vec::new();
         if let Some(t) = target {
-            match t.kind() {
+            match t.kind_name() {
                 "identifier" => binds.push(text(src, t).to_string()),
                 "member_expression" | "attribute" | "subscript" | "subscript_expression" => {
                     if let Some(root) = first_identifier(t) {
@@ -1971,7 +2027,7 @@ impl<'a> Builder<'a> {
         collect_identifiers(expr, src, &mut reads, 64);
         let mut inner = expr;
         let mut hops = 0;
-        while inner.kind() == "parenthesized_expression" && hops < 4 {
+        while inner.kind_name() == "parenthesized_expression" && hops < 4 {
             match inner.named_child(0) {
                 Some(x) => inner = x,
                 None => break,
@@ -2041,13 +2097,13 @@ impl<'a> Builder<'a> {
                     hops += 1;
                     if hops > 32
                         || pp.end_byte() > n.start_byte()
-                        || pp.kind().contains("program")
-                        || pp.kind() == "module"
+                        || pp.kind_name().contains("program")
+                        || pp.kind_name() == "module"
                     {
                         break;
                     }
                     if matches!(
-                        pp.kind(),
+                        pp.kind_name(),
                         "block" | "statement_block" | "body_statement" | "class_body"
                     ) {
                         break;
@@ -2075,7 +2131,7 @@ impl<'a> Builder<'a> {
 
     fn assign(&mut self, n: Node) {
         let src = self.src;
-        let (left, right) = match n.kind() {
+        let (left, right) = match n.kind_name() {
             "variable_declarator" => (n.field("name"), n.field("value")),
             _ => (n.field("left"), n.field("right")),
         };
@@ -2083,7 +2139,7 @@ impl<'a> Builder<'a> {
             return;
         };
         let mut targets = Vec::new();
-        match left.kind() {
+        match left.kind_name() {
             "identifier" | "instance_variable" | "constant" => {
                 targets.push(text(src, left).to_string())
             }
@@ -2098,7 +2154,7 @@ impl<'a> Builder<'a> {
         let mut value = right;
         let mut hops = 0;
         while matches!(
-            value.kind(),
+            value.kind_name(),
             "await_expression"
                 | "await"
                 | "parenthesized_expression"
@@ -2122,16 +2178,16 @@ impl<'a> Builder<'a> {
                         .text
                         .trim_matches(|ch| ch == '"' || ch == '\'' || ch == '`')
                         .to_string();
-                    if left.kind() == "identifier" {
+                    if left.kind_name() == "identifier" {
                         self.f.imports.push(Import {
                             local: targets[0].clone(),
                             imported: "*".into(),
                             source,
                         });
-                    } else if left.kind() == "object_pattern" {
+                    } else if left.kind_name() == "object_pattern" {
                         let mut c2 = left.walk();
                         for p in left.named_children(&mut c2) {
-                            match p.kind() {
+                            match p.kind_name() {
                                 "shorthand_property_identifier_pattern" => {
                                     let name = text(src, p).to_string();
                                     self.f.imports.push(Import {
@@ -2179,7 +2235,7 @@ impl<'a> Builder<'a> {
                 let module = n.field("module_name").map(|m| text(src, m).to_string());
                 let mut c = n.walk();
                 for name in n.children_by_field_name("name", &mut c) {
-                    let (imported, local) = match name.kind() {
+                    let (imported, local) = match name.kind_name() {
                         "aliased_import" => (
                             name.field("name")
                                 .map(|x| text(src, x).to_string())
@@ -2223,7 +2279,7 @@ impl<'a> Builder<'a> {
                     }
                     let mut c = x.walk();
                     for ch in x.named_children(&mut c) {
-                        match ch.kind() {
+                        match ch.kind_name() {
                             "import_clause" | "named_imports" => stack.push(ch),
                             "identifier" => self.f.imports.push(Import {
                                 local: text(src, ch).to_string(),
@@ -2272,7 +2328,7 @@ impl<'a> Builder<'a> {
             if guard > 32 {
                 return;
             }
-            match cur.kind() {
+            match cur.kind_name() {
                 "member_expression" | "attribute" => {
                     let prop = cur
                         .field("property")
@@ -2521,7 +2577,7 @@ fn seg(name: &str, called: bool) -> Seg {
 }
 
 fn next_object(f: Node) -> Option<Node> {
-    match f.kind() {
+    match f.kind_name() {
         "member_expression" | "attribute" => f.field("object"),
         "subscript_expression" | "subscript" => f.field("object").or_else(|| f.field("value")),
         _ => None,
@@ -2554,7 +2610,7 @@ fn arg_kind(lang: Lang, kind: &str) -> ArgKind {
 
 fn has_child_kind(n: Node, kind: &str) -> bool {
     let mut c = n.walk();
-    let found = n.children(&mut c).take(4).any(|x| x.kind() == kind);
+    let found = n.children(&mut c).take(4).any(|x| x.kind_name() == kind);
     found
 }
 
@@ -2567,7 +2623,7 @@ fn first_identifier(n: Node) -> Option<Node> {
             return None;
         }
         if matches!(
-            x.kind(),
+            x.kind_name(),
             "identifier" | "shorthand_property_identifier_pattern"
         ) {
             return Some(x);
@@ -2575,7 +2631,7 @@ fn first_identifier(n: Node) -> Option<Node> {
         let mut c = x.walk();
         let children: Vec<Node> = x.named_children(&mut c).collect();
         for ch in children.into_iter().rev() {
-            if ch.kind() == "type_annotation" || ch.kind() == "type" {
+            if ch.kind_name() == "type_annotation" || ch.kind_name() == "type" {
                 continue;
             }
             stack.push(ch);
@@ -2592,7 +2648,7 @@ fn collect_identifiers(n: Node, src: &str, out: &mut Vec<String>, max: usize) {
         if guard > 512 || out.len() >= max {
             return;
         }
-        match x.kind() {
+        match x.kind_name() {
             "identifier" | "shorthand_property_identifier_pattern" => {
                 out.push(text(src, x).to_string());
                 continue;
@@ -2609,7 +2665,7 @@ fn collect_identifiers(n: Node, src: &str, out: &mut Vec<String>, max: usize) {
 }
 
 fn is_literal_collection(n: Node) -> bool {
-    if !matches!(n.kind(), "array" | "list" | "tuple" | "set") {
+    if !matches!(n.kind_name(), "array" | "list" | "tuple" | "set") {
         return false;
     }
     let mut c = n.walk();
@@ -2617,7 +2673,7 @@ fn is_literal_collection(n: Node) -> bool {
     children.len() <= 16
         && children.iter().all(|x| {
             matches!(
-                x.kind(),
+                x.kind_name(),
                 "string"
                     | "number"
                     | "integer"
@@ -2634,4 +2690,43 @@ fn is_literal_collection(n: Node) -> bool {
 fn trim_end(src: &str, start: usize, end: usize) -> usize {
     let s = src.get(start..end).unwrap_or("");
     start + s.trim_end().len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kind-name table gives what `Node::kind` gives, on every node of every fixture.
+    #[test]
+    fn kind_names_match_node_kinds() {
+        let mut nodes = 0;
+        let files = ignore::WalkBuilder::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
+            .standard_filters(false)
+            .build()
+            .filter_map(|e| e.ok());
+        for e in files {
+            let Some(lang) = Lang::from_path(e.path()) else {
+                continue;
+            };
+            let Ok(src) = std::fs::read_to_string(e.path()) else {
+                continue;
+            };
+            let mut parser = Parser::new();
+            parser.set_language(&lang.grammar()).unwrap();
+            let tree = parser.parse(&src, None).unwrap();
+            KINDS.with(|k| k.set(kind_names(lang)));
+            preorder(
+                tree.root_node(),
+                usize::MAX,
+                || (),
+                |n, _| {
+                    nodes += 1;
+                    assert_eq!(n.kind_name(), n.kind(), "{}", e.path().display());
+                    Ok(())
+                },
+            )
+            .unwrap();
+        }
+        assert!(nodes > 10_000, "only {nodes} nodes seen");
+    }
 }
