@@ -193,6 +193,16 @@ fn any_content_gives_findings_or_a_note() {
             "broken/heredoc.rb",
             b"sql = <<~SQL\n  SELECT * FROM t\n".to_vec(),
         ),
+        // A comment line naming the `<<` operator with a long quoted word after it: not a
+        // heredoc (the scanner reads none in a comment), so the file is analysed.
+        (
+            "broken/comment_heredoc.rb",
+            format!(
+                "  # appends with `<<'{}\n  c.execute(\"SELECT * FROM t\")\n",
+                "w".repeat(300)
+            )
+            .into_bytes(),
+        ),
         (
             "broken/docstring.py",
             b"def f():\n    \"\"\"never closed\n".to_vec(),
@@ -333,6 +343,7 @@ fn any_content_gives_findings_or_a_note() {
         ("lines/cr.py", 25),
         ("lines/tabs.py", 22),
         ("broken/error_after.rb", 21),
+        ("broken/comment_heredoc.rb", 21),
     ] {
         assert!(
             stars.contains(&(p.to_string(), 2, col)),

@@ -21,13 +21,25 @@ pub(crate) fn hazard(lang: Lang, src: &str) -> Option<&'static str> {
 const MAX_WORD: usize = 255;
 
 /// Is there a `<<`, `<<~` or `<<-` followed by a delimiter word the scanner would read as
-/// longer than [`MAX_WORD`] characters? Conservative: `<<` in a comment or a string counts
-/// too (the scanner decides by context, this does not).
+/// longer than [`MAX_WORD`] characters? Conservative: `<<` in a string or after code on a
+/// line counts too (the scanner decides by context, this does not); only lines that are a
+/// comment from their start are passed over.
 fn long_heredoc_word(src: &str) -> bool {
     let b = src.as_bytes();
     let mut from = 0;
+    // The line of the last `<<` and whether it is a comment line, kept as the search moves
+    // on (linear in the file, whatever its lines).
+    let mut seen = 0;
+    let mut comment = comment_line(b, 0);
     while let Some(k) = find(b, from, b"<<") {
         from = k + 2;
+        if let Some(p) = b[seen..k].iter().rposition(|&c| c == b'\n' || c == b'\r') {
+            comment = comment_line(b, seen + p + 1);
+        }
+        seen = k;
+        if comment {
+            continue;
+        }
         let mut i = k + 2;
         if matches!(b.get(i), Some(b'~' | b'-')) {
             i += 1;
@@ -52,6 +64,15 @@ fn long_heredoc_word(src: &str) -> bool {
         }
     }
     false
+}
+
+/// Is the line starting at byte `start` a comment from its first non-blank character
+/// (`# ...`, not the interpolation `#{`)? In code such a line is a comment; in a string or
+/// heredoc body it is text; the scanner reads no heredoc start in either.
+fn comment_line(b: &[u8], start: usize) -> bool {
+    let rest = &b[start..];
+    let first = rest.iter().position(|c| !matches!(c, b' ' | b'\t'));
+    first.is_some_and(|f| rest[f] == b'#' && rest.get(f + 1) != Some(&b'{'))
 }
 
 fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
@@ -82,6 +103,14 @@ mod tests {
             "a << b\nsql = <<~SQL\n  SELECT 1\nSQL\n"
         ));
         assert!(!long_heredoc_word("x <<"));
+        // A comment line is not code: the scanner reads no heredoc there.
+        let word = "A".repeat(300);
+        assert!(!long_heredoc_word(&format!(
+            "  # the `<<{word}` operator\nx = 1\n"
+        )));
+        assert!(long_heredoc_word(&format!("x = 1 # note\ny = <<{word}\n")));
+        // Interpolation at the start of a line is code.
+        assert!(long_heredoc_word(&format!("s = \"\n#{{<<{word}\n")));
         assert_eq!(hazard(Lang::Python, &bare(300)), None);
     }
 }
