@@ -601,20 +601,25 @@ fn custom_queryset_method(ctx: &Ctx, c: &Call) -> bool {
 /// table that does not grow with user activity.
 fn admin_only(ctx: &Ctx, c: &Call) -> bool {
     let f = ctx.facts;
-    let admin = |t: &str| t.contains("admin") || t.contains("superuser") || t.contains("staff");
+    let admin = |t: &str| guard_name(t);
     // Python: the views of a project's own admin site (`app/admin/views.py`), which lists
     // the definitions administrators manage.
     if f.lang == Lang::Python && ctx.path.split('/').rev().skip(1).any(|d| d == "admin") {
         return true;
     }
     if let Some(ci) = c.class {
-        if f.calls.iter().any(|b| {
-            b.class == Some(ci)
-                && b.func.is_none()
-                && b.path.len() == 1
-                && matches!(b.root(), "before_action" | "before_filter")
-                && b.args.first().is_some_and(|a| admin(&a.text))
-        }) {
+        if guards_class(f, ci) {
+            return true;
+        }
+        // Guarded by a base controller in another file
+        // (`class InboxController < Conductor::BaseController`, whose body says
+        // `before_action :ensure_development_env`).
+        if f.lang == Lang::Ruby
+            && f.classes[ci as usize]
+                .superclasses
+                .iter()
+                .any(|s| ctx.index.guarded_classes.contains(bare_class(s)))
+        {
             return true;
         }
     }
@@ -625,6 +630,42 @@ fn admin_only(ctx: &Ctx, c: &Call) -> bool {
                 admin(head.rsplit('.').next().unwrap_or(head))
             })
         })
+}
+
+/// A guard's name that lets only administrators in, or only a development setup
+/// (`require_admin`, `staff_member_required`, `ensure_development_env`).
+fn guard_name(t: &str) -> bool {
+    ["admin", "superuser", "staff", "development"]
+        .iter()
+        .any(|w| t.contains(w))
+}
+
+/// Ruby: the class's own body guards every action (`before_action :require_admin`).
+fn guards_class(f: &crate::facts::FileFacts, ci: crate::facts::Idx) -> bool {
+    f.calls.iter().any(|b| {
+        b.class == Some(ci)
+            && b.func.is_none()
+            && b.path.len() == 1
+            && matches!(b.root(), "before_action" | "before_filter")
+            && b.args.first().is_some_and(|a| guard_name(&a.text))
+    })
+}
+
+/// Ruby classes of this file whose body guards every action for administrators or for
+/// development (see [`guards_class`]); the index adds the classes that inherit from them.
+pub fn guarded_classes(f: &crate::facts::FileFacts) -> Vec<String> {
+    if f.lang != Lang::Ruby {
+        return Vec::new();
+    }
+    (0..f.classes.len())
+        .filter(|&ci| !f.classes[ci].name.is_empty() && guards_class(f, ci as crate::facts::Idx))
+        .map(|ci| bare_class(&f.classes[ci].name).to_string())
+        .collect()
+}
+
+/// `Conductor::BaseController` → `BaseController`.
+pub fn bare_class(name: &str) -> &str {
+    name.rsplit("::").next().unwrap_or(name)
 }
 
 /// `@posts = Post.all` in a Rails `index` action: the view renders every record.
