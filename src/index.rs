@@ -41,6 +41,9 @@ pub struct LocalFacts {
     eager_methods: Vec<String>,
     /// Module-level singletons: `Memories = MemoriesTable()` as (name, class).
     instances: Vec<(String, String)>,
+    /// Ruby controllers that let only administrators or a development setup in
+    /// (`before_action :require_admin`, `before_action :ensure_development_env`).
+    guarded_classes: Vec<String>,
 }
 
 pub fn local_facts(path: &str, f: &FileFacts) -> LocalFacts {
@@ -61,6 +64,7 @@ pub fn local_facts(path: &str, f: &FileFacts) -> LocalFacts {
         handlers: crate::handlers::find(path, f),
         eager_methods: eager_methods(f),
         instances: instances(f),
+        guarded_classes: crate::rules::unbounded_query::guarded_classes(f),
     }
 }
 
@@ -194,6 +198,10 @@ pub struct ProjectIndex {
     pub request: crate::handlers::RequestPath,
     /// The project's Django settings set `DEFAULT_PAGINATION_CLASS`.
     pub default_pagination: bool,
+    /// Ruby controller classes guarded for administrators or development only, with the
+    /// classes that inherit from them (by bare name: `Conductor::BaseController` is
+    /// `BaseController`).
+    pub guarded_classes: HashSet<String>,
     /// The project patches `requests` (`requests.Session.request = ...`, a mounted adapter
     /// class) to give every call a default timeout.
     pub requests_patched: bool,
@@ -404,10 +412,32 @@ impl ProjectIndex {
             for (name, class) in l.instances {
                 ix.instances.entry(name).or_default().push(class);
             }
+            ix.guarded_classes.extend(l.guarded_classes);
             for (_, fw) in &l.handlers.regions {
                 *ix.request.counts.entry(fw).or_default() += 1;
             }
             ix.request.per_file.push(l.handlers);
+        }
+        // A Ruby controller that inherits from a guarded one is guarded too.
+        for _ in 0..4 {
+            let mut added = false;
+            for (_, f) in skeletons.iter().filter(|(_, f)| f.lang == Lang::Ruby) {
+                for c in &f.classes {
+                    let name = crate::rules::unbounded_query::bare_class(&c.name);
+                    if !name.is_empty()
+                        && !ix.guarded_classes.contains(name)
+                        && c.superclasses
+                            .iter()
+                            .any(|s| ix.guarded_classes.contains(last_seg(s)))
+                    {
+                        ix.guarded_classes.insert(name.to_string());
+                        added = true;
+                    }
+                }
+            }
+            if !added {
+                break;
+            }
         }
         for (model, attr, rel) in rels {
             let e = ix.relation_names.entry(attr.clone()).or_insert(rel.to_many);

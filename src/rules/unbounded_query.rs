@@ -183,6 +183,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             || custom_queryset_method(ctx, c)
             || admin_only(ctx, c)
             || one_parent(f, c)
+            || keyed_by_parent_param(ctx, c)
             || paged_table(f, c)
             || hand_ordered(c)
         {
@@ -344,12 +345,17 @@ fn drf_get_queryset(ctx: &Ctx, c: &Call) -> bool {
                 .get((c.span.end - s) as usize..)
                 .is_some_and(|after| after.trim_start().starts_with(['[', '.']))
     }) || returned_name(f, c, fi);
+    // An owner or a container looked up (`project = get_object_or_404(Project, ...)`) is no
+    // such parent: one project's rows grow with use (see [`owner_name`]).
     let one_parent = f.calls.iter().any(|d| {
         d.func == Some(fi)
             && matches!(
                 d.method(),
                 "get_object_or_404" | "get_object" | "get_parent_object" | "get_entity"
             )
+            && !f
+                .assign_of(d)
+                .is_some_and(|a| !a.targets.is_empty() && a.targets.iter().all(|t| owner_name(t)))
     }) || c.args.iter().any(|a| a.text.contains("self.kwargs"))
         || c.path
             .iter()
@@ -595,20 +601,25 @@ fn custom_queryset_method(ctx: &Ctx, c: &Call) -> bool {
 /// table that does not grow with user activity.
 fn admin_only(ctx: &Ctx, c: &Call) -> bool {
     let f = ctx.facts;
-    let admin = |t: &str| t.contains("admin") || t.contains("superuser") || t.contains("staff");
+    let admin = |t: &str| guard_name(t);
     // Python: the views of a project's own admin site (`app/admin/views.py`), which lists
     // the definitions administrators manage.
     if f.lang == Lang::Python && ctx.path.split('/').rev().skip(1).any(|d| d == "admin") {
         return true;
     }
     if let Some(ci) = c.class {
-        if f.calls.iter().any(|b| {
-            b.class == Some(ci)
-                && b.func.is_none()
-                && b.path.len() == 1
-                && matches!(b.root(), "before_action" | "before_filter")
-                && b.args.first().is_some_and(|a| admin(&a.text))
-        }) {
+        if guards_class(f, ci) {
+            return true;
+        }
+        // Guarded by a base controller in another file
+        // (`class InboxController < Conductor::BaseController`, whose body says
+        // `before_action :ensure_development_env`).
+        if f.lang == Lang::Ruby
+            && f.classes[ci as usize]
+                .superclasses
+                .iter()
+                .any(|s| ctx.index.guarded_classes.contains(bare_class(s)))
+        {
             return true;
         }
     }
@@ -619,6 +630,42 @@ fn admin_only(ctx: &Ctx, c: &Call) -> bool {
                 admin(head.rsplit('.').next().unwrap_or(head))
             })
         })
+}
+
+/// A guard's name that lets only administrators in, or only a development setup
+/// (`require_admin`, `staff_member_required`, `ensure_development_env`).
+fn guard_name(t: &str) -> bool {
+    ["admin", "superuser", "staff", "development"]
+        .iter()
+        .any(|w| t.contains(w))
+}
+
+/// Ruby: the class's own body guards every action (`before_action :require_admin`).
+fn guards_class(f: &crate::facts::FileFacts, ci: crate::facts::Idx) -> bool {
+    f.calls.iter().any(|b| {
+        b.class == Some(ci)
+            && b.func.is_none()
+            && b.path.len() == 1
+            && matches!(b.root(), "before_action" | "before_filter")
+            && b.args.first().is_some_and(|a| guard_name(&a.text))
+    })
+}
+
+/// Ruby classes of this file whose body guards every action for administrators or for
+/// development (see [`guards_class`]); the index adds the classes that inherit from them.
+pub fn guarded_classes(f: &crate::facts::FileFacts) -> Vec<String> {
+    if f.lang != Lang::Ruby {
+        return Vec::new();
+    }
+    (0..f.classes.len())
+        .filter(|&ci| !f.classes[ci].name.is_empty() && guards_class(f, ci as crate::facts::Idx))
+        .map(|ci| bare_class(&f.classes[ci].name).to_string())
+        .collect()
+}
+
+/// `Conductor::BaseController` → `BaseController`.
+pub fn bare_class(name: &str) -> &str {
+    name.rsplit("::").next().unwrap_or(name)
 }
 
 /// `@posts = Post.all` in a Rails `index` action: the view renders every record.
@@ -635,14 +682,44 @@ fn rails_index_ivar(ctx: &Ctx, c: &Call) -> bool {
         .iter()
         .any(|x| x.span == region && x.name == "index");
     in_index
-        && f.assigns.iter().any(|a| {
+        && (f.assigns.iter().any(|a| {
             a.targets.iter().any(|t| t.starts_with('@'))
                 && a.value_call
                     .is_some_and(|ci| f.calls[ci as usize].span == c.span)
-        })
+        }) || regrouped_into_ivar(f, c, &region))
         || f.calls.iter().any(|r| {
             r.root() == "render" && r.span.contains(&c.span) && r.keyword("json").is_some()
         })
+}
+
+/// Ruby: the rows are held in a local and then handed to the view whole, rearranged
+/// (`issues = Issue.where(...)` ... `@issues_by_version = issues.group_by(&:fixed_version)`):
+/// the same records, every one of them, reach the template.
+fn regrouped_into_ivar(f: &crate::facts::FileFacts, c: &Call, region: &crate::facts::Span) -> bool {
+    let Some(a) = f.assign_of(c) else {
+        return false;
+    };
+    let [v] = a.targets.as_slice() else {
+        return false;
+    };
+    if v.starts_with('@') {
+        return false;
+    }
+    f.assigns.iter().any(|b| {
+        region.start <= b.span.start
+            && b.span.end <= region.end
+            && b.span.start > a.span.end
+            && b.targets.iter().any(|t| t.starts_with('@'))
+            && b.value_call.is_some_and(|ci| {
+                let d = &f.calls[ci as usize];
+                d.root() == v.as_str()
+                    && d.path.len() == 2
+                    && matches!(
+                        d.method(),
+                        "to_a" | "group_by" | "index_by" | "sort_by" | "partition" | "chunk_while"
+                    )
+            })
+    })
 }
 
 /// Python: the rows are the children of one object: the query names an object the
@@ -695,6 +772,36 @@ fn one_parent(f: &crate::facts::FileFacts, c: &Call) -> bool {
                 .filter(|p| !matches!(p.as_str(), "self" | "cls" | "request") && !owner_name(p))
                 .any(|p| key_of(t, p))
     })
+}
+
+/// JavaScript / TypeScript: a helper that lists the rows of one parent whose key it is
+/// given (`getColumns(tableId) { ... .where('c.tableId = :tableId', { tableId }) ... }`):
+/// the rows are that parent's children, as in [`one_parent`]. A key of an owner or a
+/// container (`userId`, `projectId`, see [`owner_name`]) is no such parent, and a handler's
+/// own route parameter is not taken for one (the client names any parent it likes there).
+fn keyed_by_parent_param(ctx: &Ctx, c: &Call) -> bool {
+    let f = ctx.facts;
+    if !f.lang.is_ecma() || in_handler(ctx, c) {
+        return false;
+    }
+    let Some(fi) = c.func else { return false };
+    let keys: Vec<&str> = f.functions[fi as usize]
+        .params
+        .iter()
+        .map(String::as_str)
+        .filter(|p| p.len() > 2 && (p.ends_with("Id") || p.ends_with("_id")) && !owner_name(p))
+        .collect();
+    if keys.is_empty() {
+        return false;
+    }
+    c.path
+        .iter()
+        .flat_map(|s| s.args.iter().map(String::as_str))
+        .chain(c.args.iter().map(|a| a.text.as_str()))
+        .any(|t| {
+            t.split(|ch: char| !(ch.is_alphanumeric() || ch == '_' || ch == '$'))
+                .any(|w| keys.contains(&w))
+        })
 }
 
 /// A name for an owner or a container rather than a parent (`user`, `account`,
