@@ -1073,7 +1073,7 @@ fn rows_expr_at(
         if let Some(ci) = a.value_call {
             let c = &f.calls[ci as usize];
             if ctx.index.db_op(f, c).is_some() {
-                if one_entity(ctx, &a.value_text) {
+                if one_entity(ctx, &spread_filters(ctx, func, a.span.start, &a.value_text)) {
                     return Some(ev("assign-scoped"));
                 }
                 return Some(ev("assign-query"));
@@ -1105,6 +1105,32 @@ fn rows_expr_at(
             param: Some((fi, pi.min(63) as u8)),
         })
     })
+}
+
+/// `filter(**query_args)` after `query_args = {"task": task, "annotation": instance}` in the
+/// same function: the text with the dictionary written in place of the spread, so that its
+/// conditions read as if they were written in the call.
+fn spread_filters(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str) -> String {
+    let Some(pos) = text.find("(**") else {
+        return text.to_string();
+    };
+    let name: String = text[pos + 3..]
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    let Some(a) = ctx.facts.last_assign(func, before, &name) else {
+        return text.to_string();
+    };
+    let dict = a.value_text.trim();
+    if name.is_empty() || !dict.starts_with('{') || !dict.ends_with('}') {
+        return text.to_string();
+    }
+    format!(
+        "{}({}{}",
+        &text[..pos],
+        &dict[1..dict.len() - 1],
+        &text[pos + 3 + name.len()..]
+    )
 }
 
 /// Is `text` a query filtered by equality on one entity's key (`filter(user=user)`,
