@@ -914,7 +914,10 @@ fn filled_from(
                 return Some(e);
             }
         }
-        if let Some(e) = value.and_then(|v| rows_expr(ctx, func, span.start, v, depth + 1)) {
+        // A value put in: rows it holds, or one object built per pass of the loop that fills
+        // the collection (`orders.append(Order(...))`: as many as that loop runs).
+        if let Some(e) = value.and_then(|v| rows_expr_at(ctx, func, span.start, v, depth + 1, true))
+        {
             return Some(e);
         }
     }
@@ -922,12 +925,25 @@ fn filled_from(
 }
 
 fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) -> Option<Ev> {
+    rows_expr_at(ctx, func, before, text, depth, false)
+}
+
+/// [`rows_expr`]; `built` when the text is a value put into a collection, where one object
+/// built in memory (`Order(...)`) stands for the many the filling loop builds.
+fn rows_expr_at(
+    ctx: &Ctx,
+    func: Option<Idx>,
+    before: u32,
+    text: &str,
+    depth: u32,
+    built: bool,
+) -> Option<Ev> {
     let f = ctx.facts;
     // A generator or comprehension: what it iterates.
     if let Some(pos) = text.rfind(" in ") {
         if text[..pos].contains(" for ") {
             let inner = text[pos + 4..].trim().trim_end_matches([')', ']', '}']);
-            return rows_expr(ctx, func, before, inner, depth + 1);
+            return rows_expr_at(ctx, func, before, inner, depth + 1, built);
         }
     }
     let unwrapped = unwrap_iter(text);
@@ -953,6 +969,10 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
     if !head_model.is_empty() && ctx.index.models.values().any(|s| s.contains(head_model))
         || t.contains(".objects.")
     {
+        // `IPAddress(host=...)`, `Issue.new`: one object built in memory, not a table's rows.
+        if !built && head_model == head.as_str() && constructor(&t[head.len()..]) {
+            return None;
+        }
         // `Config.get("base_urls")`, `Setting.find_by(key: k)`: one row (a value kept in
         // the database), not a table's rows.
         if single_row(t) {
@@ -1053,7 +1073,7 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
         if let Some(ci) = a.value_call {
             let c = &f.calls[ci as usize];
             if ctx.index.db_op(f, c).is_some() {
-                if one_entity(ctx, &a.value_text) {
+                if one_entity(ctx, &spread_filters(ctx, func, a.span.start, &a.value_text)) {
                     return Some(ev("assign-scoped"));
                 }
                 return Some(ev("assign-query"));
@@ -1070,7 +1090,7 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
         if empty_collection(&a.value_text) {
             return filled_from(ctx, func, a.span.end, before, &name, depth + 1);
         }
-        return rows_expr(ctx, func, a.span.start, &a.value_text, depth + 1);
+        return rows_expr_at(ctx, func, a.span.start, &a.value_text, depth + 1, built);
     }
     // A parameter of the function, or of a function around it (`ids`, `price_list`).
     // Only parameters whose name says they hold many rows or ids: a parameter alone may be a
@@ -1085,6 +1105,32 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
             param: Some((fi, pi.min(63) as u8)),
         })
     })
+}
+
+/// `filter(**query_args)` after `query_args = {"task": task, "annotation": instance}` in the
+/// same function: the text with the dictionary written in place of the spread, so that its
+/// conditions read as if they were written in the call.
+fn spread_filters(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str) -> String {
+    let Some(pos) = text.find("(**") else {
+        return text.to_string();
+    };
+    let name: String = text[pos + 3..]
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    let Some(a) = ctx.facts.last_assign(func, before, &name) else {
+        return text.to_string();
+    };
+    let dict = a.value_text.trim();
+    if name.is_empty() || !dict.starts_with('{') || !dict.ends_with('}') {
+        return text.to_string();
+    }
+    format!(
+        "{}({}{}",
+        &text[..pos],
+        &dict[1..dict.len() - 1],
+        &text[pos + 3 + name.len()..]
+    )
 }
 
 /// Is `text` a query filtered by equality on one entity's key (`filter(user=user)`,
@@ -1213,6 +1259,29 @@ pub fn one_entity(ctx: &Ctx, text: &str) -> bool {
         }
     }
     found
+}
+
+/// Does the text after a model's name build one new instance: a call of the class itself
+/// (`Order(...)` in Python) or Ruby's `Order.new` / `Order.new(...)`?
+fn constructor(rest: &str) -> bool {
+    // Python models take keyword arguments (`Order(event=e)`); a positional argument
+    // (`Counter(ids)`) is more often a wrapper around a collection.
+    let keywords = rest.strip_prefix('(').is_some_and(|args| {
+        let args = args.trim_start();
+        args.starts_with(')') || {
+            let key: String = args
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            !key.is_empty()
+                && args[key.len()..].trim_start().starts_with('=')
+                && !args[key.len()..].trim_start().starts_with("==")
+        }
+    });
+    keywords
+        || rest
+            .strip_prefix(".new")
+            .is_some_and(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
 }
 
 /// Does the chain end in a call that returns one row (`.get(...)`, `.first`,
