@@ -611,19 +611,27 @@ fn extract_with(
 struct Lines<'a> {
     src: &'a str,
     starts: Vec<u32>,
+    /// Per line: all ASCII (a column is then a byte count).
+    ascii: Vec<bool>,
 }
 
 impl<'a> Lines<'a> {
     fn new(src: &'a str) -> Self {
         // A line ends at LF, CRLF or a lone CR (as editors and SARIF count lines).
         let mut starts = vec![0u32];
+        let mut ascii = Vec::new();
+        let mut line_ascii = true;
         let b = src.as_bytes();
         for (i, &c) in b.iter().enumerate() {
+            line_ascii &= c.is_ascii();
             if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
                 starts.push(i as u32 + 1);
+                ascii.push(line_ascii);
+                line_ascii = true;
             }
         }
-        Lines { src, starts }
+        ascii.push(line_ascii);
+        Lines { src, starts, ascii }
     }
 
     fn pos(&self, byte: usize) -> (u32, u32) {
@@ -633,6 +641,9 @@ impl<'a> Lines<'a> {
             Err(i) => i - 1,
         };
         let ls = self.starts[line] as usize;
+        if self.ascii[line] {
+            return (line as u32 + 1, (byte - ls) as u32 + 1);
+        }
         let col = match self.src.get(ls..byte) {
             Some(prefix) if prefix.is_ascii() => prefix.len(),
             Some(prefix) => prefix.chars().count(),
@@ -2695,6 +2706,18 @@ fn trim_end(src: &str, start: usize, end: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Columns count characters: bytes on an ASCII line, chars after a non-ASCII one.
+    #[test]
+    fn columns_count_characters() {
+        let src = "ab\r\né = 1\rx\n";
+        let l = Lines::new(src);
+        assert_eq!(l.pos(1), (1, 2));
+        // `=` after a two-byte `é`: byte 8, column 3.
+        assert_eq!(l.pos(src.find('=').unwrap()), (2, 3));
+        assert_eq!(l.pos(src.find('x').unwrap()), (3, 1));
+        assert_eq!(l.pos(src.len()), (4, 1));
+    }
 
     /// The kind-name table gives what `Node::kind` gives, on every node of every fixture.
     #[test]
