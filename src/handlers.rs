@@ -148,6 +148,99 @@ pub fn imports_server_module(f: &FileFacts) -> bool {
         })
 }
 
+/// Ruby libraries whose `require` marks a file as server code: Rails and its frameworks,
+/// other web frameworks, database drivers and ORMs, job queues (the first segment of the
+/// required path). `active_support` and `active_model` are left out: command-line tools
+/// load them for their core extensions.
+const RUBY_SERVER_LIBS: &[&str] = &[
+    "rails",
+    "action_cable",
+    "action_controller",
+    "action_dispatch",
+    "action_mailbox",
+    "action_mailer",
+    "action_text",
+    "action_view",
+    "active_job",
+    "active_record",
+    "active_storage",
+    "sinatra",
+    "rack",
+    "grape",
+    "hanami",
+    "roda",
+    "sidekiq",
+    "resque",
+    "sequel",
+    "pg",
+    "mysql2",
+    "redis",
+    "mongoid",
+];
+
+/// Does this Ruby file `require` a web framework, an ORM, a database driver or a job queue?
+pub fn requires_server_lib(f: &FileFacts) -> bool {
+    f.lang == Lang::Ruby
+        && f.calls.iter().any(|c| {
+            c.path.len() == 1
+                && c.root() == "require"
+                && c.args.first().is_some_and(|a| {
+                    let lib = a.text.trim_matches(|ch| ch == '"' || ch == '\'');
+                    RUBY_SERVER_LIBS.contains(&lib.split('/').next().unwrap_or(""))
+                })
+        })
+}
+
+/// The project files a Ruby file loads: the paths of its `require`/`require_relative` calls
+/// with a literal argument, without `./` and `../` and with `.rb` added.
+pub fn ruby_required_paths(f: &FileFacts) -> Vec<String> {
+    if f.lang != Lang::Ruby {
+        return Vec::new();
+    }
+    f.calls
+        .iter()
+        .filter(|c| c.path.len() == 1 && matches!(c.root(), "require" | "require_relative"))
+        .filter_map(|c| {
+            let t = c.args.first()?.text.as_str();
+            let lit = t.strip_prefix(['"', '\''])?.strip_suffix(['"', '\''])?;
+            if lit.contains("#{") {
+                return None;
+            }
+            let mut rest = lit;
+            while let Some(r) = rest.strip_prefix("./").or_else(|| rest.strip_prefix("../")) {
+                rest = r;
+            }
+            (!rest.is_empty()).then(|| format!("{}.rb", rest.trim_end_matches(".rb")))
+        })
+        .collect()
+}
+
+/// Is this Ruby file part of a server library or laid out as Rails server code? A file of
+/// the library itself (`lib/active_record/...`, `lib/sidekiq.rb`, the Rails support library
+/// `lib/active_support/...`), or a file in a Rails application's or engine's server folders
+/// (`app/controllers`, `app/models`, `app/jobs`, ...).
+pub fn ruby_server_path(path: &str) -> bool {
+    let segs: Vec<&str> = path.split(['/', '\\']).collect();
+    segs.windows(2).any(|w| {
+        let next = w[1].strip_suffix(".rb").unwrap_or(w[1]);
+        (w[0] == "lib"
+            && (RUBY_SERVER_LIBS.contains(&next)
+                || matches!(next, "active_support" | "active_model")))
+            || (w[0] == "app"
+                && matches!(
+                    w[1],
+                    "controllers"
+                        | "models"
+                        | "jobs"
+                        | "channels"
+                        | "mailers"
+                        | "mailboxes"
+                        | "helpers"
+                        | "workers"
+                ))
+    })
+}
+
 /// The folder part of a path (`a/b` for `a/b/c.py`, empty for `c.py`).
 pub fn dir_of(path: &str) -> &str {
     path.rsplit_once(['/', '\\']).map(|(d, _)| d).unwrap_or("")

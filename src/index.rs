@@ -44,6 +44,10 @@ pub struct LocalFacts {
     /// Ruby controllers that let only administrators or a development setup in
     /// (`before_action :require_admin`, `before_action :ensure_development_env`).
     guarded_classes: Vec<String>,
+    /// A Ruby file that requires a web framework, an ORM, a database driver or a job queue.
+    requires_server: bool,
+    /// The project files a Ruby file requires (`handlers::ruby_required_paths`).
+    required: Vec<String>,
 }
 
 pub fn local_facts(path: &str, f: &FileFacts) -> LocalFacts {
@@ -65,6 +69,8 @@ pub fn local_facts(path: &str, f: &FileFacts) -> LocalFacts {
         eager_methods: eager_methods(f),
         instances: instances(f),
         guarded_classes: crate::rules::unbounded_query::guarded_classes(f),
+        requires_server: crate::handlers::requires_server_lib(f),
+        required: crate::handlers::ruby_required_paths(f),
     }
 }
 
@@ -206,8 +212,8 @@ pub struct ProjectIndex {
     /// class) to give every call a default timeout.
     pub requests_patched: bool,
     /// Folders holding a Python file that imports a server framework, an ORM, a database
-    /// driver or a job queue (`handlers::imports_server_module`): their modules are server
-    /// code.
+    /// driver or a job queue (`handlers::imports_server_module`), or a Ruby server file
+    /// (see [`ProjectIndex::ruby_server_dirs`]): their modules are server code.
     pub server_dirs: HashSet<String>,
 }
 
@@ -400,7 +406,9 @@ impl ProjectIndex {
         }
         ix.subclass_models(skeletons);
         let mut rels = Vec::new();
-        for l in locals {
+        let mut requires_server = Vec::with_capacity(locals.len());
+        for mut l in locals {
+            requires_server.push((l.requires_server, std::mem::take(&mut l.required)));
             ix.requests_patched |= l.requests_patched;
             ix.default_pagination |= l.default_pagination;
             if l.default_pagination {
@@ -439,12 +447,74 @@ impl ProjectIndex {
                 break;
             }
         }
+        ix.ruby_server_dirs(skeletons, &requires_server);
         for (model, attr, rel) in rels {
             let e = ix.relation_names.entry(attr.clone()).or_insert(rel.to_many);
             *e = *e || rel.to_many;
             ix.relations.insert((model, attr), rel);
         }
         ix
+    }
+
+    /// Adds the folders of Ruby server files to `server_dirs`. A Ruby file is server code
+    /// when it holds a handler, defines a model, requires a web framework, an ORM, a
+    /// database driver or a job queue, is part of such a library or sits in a Rails
+    /// application's or engine's server folders (`handlers::ruby_server_path`), or lies
+    /// under `app/` or `lib/` beside a `config/routes.rb`; and so is a project file that a
+    /// Ruby server file requires (a Sinatra app's helpers and routes).
+    fn ruby_server_dirs(
+        &mut self,
+        skeletons: &[(&str, &FileFacts)],
+        requires_server: &[(bool, Vec<String>)],
+    ) {
+        let roots: Vec<&str> = self
+            .files
+            .iter()
+            .filter_map(|p| p.strip_suffix("config/routes.rb"))
+            .filter(|r| r.is_empty() || r.ends_with('/'))
+            .collect();
+        let mut dirs = Vec::new();
+        for (i, (path, f)) in skeletons.iter().enumerate() {
+            if f.lang != Lang::Ruby || crate::handlers::not_server_code(path) {
+                continue;
+            }
+            let server = requires_server.get(i).is_some_and(|r| r.0)
+                || self
+                    .request
+                    .per_file
+                    .get(i)
+                    .is_some_and(|h| !h.regions.is_empty())
+                || f.classes
+                    .iter()
+                    .any(|c| !c.name.is_empty() && self.is_model("activerecord", &c.name))
+                || crate::handlers::ruby_server_path(path)
+                || roots.iter().any(|r| {
+                    path.strip_prefix(r)
+                        .is_some_and(|rest| rest.starts_with("app/") || rest.starts_with("lib/"))
+                });
+            if server {
+                dirs.push(crate::handlers::dir_of(path).to_string());
+                for req in requires_server
+                    .get(i)
+                    .map(|r| r.1.as_slice())
+                    .unwrap_or_default()
+                {
+                    let tail = format!("/{req}");
+                    for &fi in self
+                        .by_stem
+                        .get(&stem(req))
+                        .map(Vec::as_slice)
+                        .unwrap_or_default()
+                    {
+                        let p = &self.files[fi as usize];
+                        if p.ends_with(&tail) && !crate::handlers::not_server_code(p) {
+                            dirs.push(crate::handlers::dir_of(p).to_string());
+                        }
+                    }
+                }
+            }
+        }
+        self.server_dirs.extend(dirs);
     }
 
     fn add_model(&mut self, family: &str, name: &str) -> bool {

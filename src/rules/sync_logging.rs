@@ -159,7 +159,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         let Some(how) = eager(f.lang, c) else {
             continue;
         };
-        if f.lang == Lang::Python && !*server.get_or_insert_with(|| server_module(ctx)) {
+        if matches!(f.lang, Lang::Python | Lang::Ruby)
+            && !*server.get_or_insert_with(|| server_module(ctx))
+        {
             continue;
         }
         if f.debug_guards
@@ -194,7 +196,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
 /// server and the SDK that talks to it); the client's logging is not on a server's path.
 /// Server code: a file with a handler or a function reached from one, a file that imports a
 /// web framework, an ORM, a database driver or a job queue, or a file in the same folder as
-/// one that does (a Django app's `services.py` next to its `views.py`).
+/// one that does (a Django app's `services.py` next to its `views.py`). A Ruby gem can be a
+/// command-line tool; its files are server code when they hold or are reached from a
+/// handler, or sit in a folder the index marks as server code (a model, a `require` of a
+/// server library, a Rails application's folders: `ProjectIndex::ruby_server_dirs`).
 fn server_module(ctx: &Ctx) -> bool {
     let f = ctx.facts;
     let req = &ctx.index.request;
@@ -203,5 +208,6 @@ fn server_module(ctx: &Ctx) -> bool {
         .is_some_and(|h| !h.regions.is_empty())
         || req.reached.iter().any(|&(fi, _)| fi == ctx.file)
         || handlers::imports_server_module(f)
+        || handlers::requires_server_lib(f)
         || ctx.index.server_dirs.contains(handlers::dir_of(ctx.path))
 }
