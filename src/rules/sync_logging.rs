@@ -53,6 +53,10 @@ fn is_logger(c: &Call) -> bool {
             | "self.LOGGER"
     ) || recv.ends_with("_logger")
         || recv.ends_with("Logger")
+        // A logger held on an object or a module (`Sidekiq.logger`, `this.options.logger`),
+        // Ruby's instance variable (`@logger`).
+        || recv.ends_with(".logger")
+        || recv == "@logger"
 }
 
 /// Is the first argument a message formatted before the call (whatever the log level)?
