@@ -94,23 +94,22 @@ pub fn all() -> &'static [Api] {
     })
 }
 
-/// The names of every read and write operation of a language's vocabulary.
-fn op_names(key: &str) -> &'static HashSet<&'static str> {
+/// The names of every read and write operation of a language's vocabulary (`None`: the
+/// vocabulary has no such language).
+fn op_names(key: &str) -> Option<&'static HashSet<&'static str>> {
     static NAMES: OnceLock<HashMap<&'static str, HashSet<&'static str>>> = OnceLock::new();
-    static EMPTY: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    let by_lang = NAMES.get_or_init(|| {
-        let mut m: HashMap<&'static str, HashSet<&'static str>> = HashMap::new();
-        for api in all() {
-            let set = m.entry(api.language.as_str()).or_default();
-            for shape in &api.calls {
-                set.extend(shape.reads.iter().chain(&shape.writes).map(|s| s.as_str()));
+    NAMES
+        .get_or_init(|| {
+            let mut m: HashMap<&'static str, HashSet<&'static str>> = HashMap::new();
+            for api in all() {
+                let set = m.entry(api.language.as_str()).or_default();
+                for shape in &api.calls {
+                    set.extend(shape.reads.iter().chain(&shape.writes).map(|s| s.as_str()));
+                }
             }
-        }
-        m
-    });
-    by_lang
+            m
+        })
         .get(key)
-        .unwrap_or_else(|| EMPTY.get_or_init(HashSet::new))
 }
 
 /// The language key of the vocabulary files (`language = "ecma"`).
@@ -238,7 +237,7 @@ pub fn db_op(
     let key = lang_key(lang);
     // Every operation is a segment named by some shape's `reads` or `writes`: a call
     // without such a segment (most calls) is no operation.
-    let names = op_names(key);
+    let names = op_names(key)?;
     if !call.path.iter().any(|s| names.contains(s.name.as_str())) {
         return None;
     }

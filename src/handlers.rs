@@ -178,30 +178,32 @@ const RUBY_SERVER_LIBS: &[&str] = &[
     "mongoid",
 ];
 
+/// The `require` / `require_relative` calls of a Ruby file: (the method, its first
+/// argument's text).
+fn ruby_requires(f: &FileFacts) -> impl Iterator<Item = (&str, &str)> {
+    f.calls
+        .iter()
+        .filter(move |c| {
+            f.lang == Lang::Ruby
+                && c.path.len() == 1
+                && matches!(c.root(), "require" | "require_relative")
+        })
+        .filter_map(|c| Some((c.root(), c.args.first()?.text.as_str())))
+}
+
 /// Does this Ruby file `require` a web framework, an ORM, a database driver or a job queue?
 pub fn requires_server_lib(f: &FileFacts) -> bool {
-    f.lang == Lang::Ruby
-        && f.calls.iter().any(|c| {
-            c.path.len() == 1
-                && c.root() == "require"
-                && c.args.first().is_some_and(|a| {
-                    let lib = a.text.trim_matches(|ch| ch == '"' || ch == '\'');
-                    RUBY_SERVER_LIBS.contains(&lib.split('/').next().unwrap_or(""))
-                })
-        })
+    ruby_requires(f).any(|(how, t)| {
+        let lib = t.trim_matches(|ch| ch == '"' || ch == '\'');
+        how == "require" && RUBY_SERVER_LIBS.contains(&lib.split('/').next().unwrap_or(""))
+    })
 }
 
 /// The project files a Ruby file loads: the paths of its `require`/`require_relative` calls
 /// with a literal argument, without `./` and `../` and with `.rb` added.
 pub fn ruby_required_paths(f: &FileFacts) -> Vec<String> {
-    if f.lang != Lang::Ruby {
-        return Vec::new();
-    }
-    f.calls
-        .iter()
-        .filter(|c| c.path.len() == 1 && matches!(c.root(), "require" | "require_relative"))
-        .filter_map(|c| {
-            let t = c.args.first()?.text.as_str();
+    ruby_requires(f)
+        .filter_map(|(_, t)| {
             let lit = t.strip_prefix(['"', '\''])?.strip_suffix(['"', '\''])?;
             if lit.contains("#{") {
                 return None;

@@ -212,6 +212,6 @@ fn server_module(ctx: &Ctx) -> bool {
         .is_some_and(|h| !h.regions.is_empty())
         || req.reached.iter().any(|&(fi, _)| fi == ctx.file)
         || handlers::imports_server_module(f)
-        || handlers::requires_server_lib(f)
+        // A Ruby file that requires a server library has its folder in `server_dirs`.
         || ctx.index.server_dirs.contains(handlers::dir_of(ctx.path))
 }
