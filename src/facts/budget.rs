@@ -68,7 +68,7 @@ pub(crate) struct Deadline {
 }
 
 impl Deadline {
-    const EVERY: u32 = 64;
+    const EVERY: u32 = 1024;
 
     pub(crate) fn after(budget: Duration) -> Self {
         Deadline {
