@@ -65,6 +65,9 @@ pub struct CallShape {
     /// SQLAlchemy is imported).
     #[serde(default)]
     pub requires_import: Vec<String>,
+    /// `receiver`'s alternatives, split into segment patterns once, when the vocabulary loads.
+    #[serde(skip)]
+    pub alts: Vec<Vec<String>>,
 }
 
 const SOURCES: &[&str] = &[
@@ -87,8 +90,22 @@ pub fn all() -> &'static [Api] {
         SOURCES
             .iter()
             .map(|s| {
-                toml::from_str(s)
-                    .unwrap_or_else(|e| panic!("embedded API vocabulary is invalid: {e}"))
+                let mut api: Api = toml::from_str(s)
+                    .unwrap_or_else(|e| panic!("embedded API vocabulary is invalid: {e}"));
+                for shape in &mut api.calls {
+                    shape.alts = shape
+                        .receiver
+                        .split('|')
+                        .map(|alt| {
+                            if alt.is_empty() {
+                                Vec::new()
+                            } else {
+                                alt.split('.').map(str::to_string).collect()
+                            }
+                        })
+                        .collect();
+                }
+                api
             })
             .collect()
     })
@@ -185,7 +202,7 @@ fn seg_matches(
 
 /// Does `path[start..start+shape.len()]` match `shape`?
 fn shape_at(
-    shape: &[&str],
+    shape: &[String],
     call: &Call,
     start: usize,
     family: Option<&str>,
@@ -244,27 +261,22 @@ pub fn db_op(
     for api in all().iter().filter(|a| a.language == key) {
         let family = api.models.as_deref();
         for shape in &api.calls {
-            for alt in shape.receiver.split('|') {
-                let pats: Vec<&str> = if alt.is_empty() {
-                    Vec::new()
-                } else {
-                    alt.split('.').collect()
-                };
+            for pats in &shape.alts {
                 if pats.len() >= call.path.len() {
                     continue;
                 }
                 // The receiver may sit after a prefix (`self.session`, `this.repo`), except for
                 // receivers that name a model or a call.
-                let starts: Vec<usize> = if pats.is_empty() {
-                    vec![0]
+                let starts = if pats.is_empty() {
+                    0..1
                 } else {
-                    (0..call.path.len() - pats.len()).collect()
+                    0..call.path.len() - pats.len()
                 };
                 for start in starts {
                     if !pats.is_empty() && start > 0 && pats[0] == "$model" && start > 1 {
                         continue;
                     }
-                    if !shape_at(&pats, call, start, family, models) {
+                    if !shape_at(pats, call, start, family, models) {
                         continue;
                     }
                     let recv_text: Vec<&str> = call.path[..start + pats.len()]

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::facts::{ArgKind, FileFacts, Idx, Span};
+use crate::facts::{ArgKind, Call, FileFacts, Idx, Span};
 use crate::lang::Lang;
 
 /// Entry points of one file: regions of code that run per request or per job.
@@ -669,18 +669,17 @@ impl RequestPath {
     }
 
     /// Is `span` of file `fi` on a request path: inside a handler or a function it reaches?
-    pub fn covers(&self, fi: u32, f: &FileFacts, span: &Span) -> bool {
+    pub fn covers(&self, fi: u32, f: &FileFacts, call: &Call) -> bool {
         if self
             .per_file
             .get(fi as usize)
-            .is_some_and(|h| h.regions.iter().any(|(r, _)| r.contains(span)))
+            .is_some_and(|h| h.regions.iter().any(|(r, _)| r.contains(&call.span)))
         {
             return true;
         }
-        f.functions
-            .iter()
-            .enumerate()
-            .any(|(i, func)| func.span.contains(span) && self.reached.contains(&(fi, i as Idx)))
+        // The functions around the call are its function and that function's parents.
+        f.enclosing_functions(call.func)
+            .any(|(i, _)| self.reached.contains(&(fi, i)))
     }
 
     /// The framework of the handler region containing `span`, if any.

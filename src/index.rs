@@ -104,7 +104,14 @@ fn cached_before(f: &FileFacts, func: Idx, call: &Call) -> bool {
         let d = d.to_ascii_lowercase();
         d.contains("cache") || d.contains("memo")
     }) || f.calls.iter().any(|c| {
-        fun.span.contains(&c.span) && c.span.start < call.span.start && {
+        fun.span.contains(&c.span) && c.span.start < call.span.start
+            // Neither word can span two segments: most calls are ruled out without the text.
+            && c.path.iter().any(|s| {
+                let n = s.name.as_bytes();
+                n.windows(5).any(|w| w.eq_ignore_ascii_case(b"cache"))
+                    || n.windows(4).any(|w| w.eq_ignore_ascii_case(b"memo"))
+            })
+            && {
             let d = c.dotted().to_ascii_lowercase();
             d.contains("cache.") || d.starts_with("cache") || d.contains("memo")
         }
@@ -561,6 +568,10 @@ impl ProjectIndex {
         let lang = f.lang;
         if let Some(op) = apis::db_op(lang, call, self, &f.imports) {
             return Some(op);
+        }
+        // Most projects name no functions of their own in the config.
+        if self.write_functions.is_empty() && self.query_functions.is_empty() {
+            return None;
         }
         let dotted = call.dotted();
         let configured = |names: &[String]| {
