@@ -2,8 +2,8 @@
 //! messages anywhere in server code.
 
 use super::request::on_request_path;
-use super::{Ctx, Finding};
-use crate::facts::{ArgKind, Call};
+use super::{Ctx, Edit, Finding};
+use crate::facts::{ArgKind, Call, FileFacts};
 use crate::handlers;
 use crate::lang::Lang;
 
@@ -174,11 +174,14 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        let help = match f.lang {
-            Lang::Python => "pass the values as arguments (`logger.info(\"user %s loaded\", user_id)`) so they are formatted only if the record is emitted",
-            Lang::Ruby => "use the block form (`logger.debug { \"... #{value}\" }`) so the string is built only when the level is enabled",
-            _ => "log structured fields (`logger.info({ userId }, 'user loaded')`) instead of building the message string",
-        };
+        let (help, fix) = rewrite(f, c).unwrap_or_else(|| {
+            let help = match f.lang {
+                Lang::Python => "pass the values as arguments (`logger.info(\"user %s loaded\", user_id)`) so they are formatted only if the record is emitted",
+                Lang::Ruby => "use the block form (`logger.debug { \"... #{value}\" }`) so the string is built only when the level is enabled",
+                _ => "log structured fields (`logger.info({ userId }, 'user loaded')`) instead of building the message string",
+            };
+            (help.to_string(), None)
+        });
         out.push(Finding {
             rule: ID,
             span: c.span,
@@ -187,12 +190,229 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 c.dotted()
             ),
             label: "eagerly formatted log message".into(),
-            help: help.into(),
+            help,
             related: Vec::new(),
             code_hash: c.hash,
-            fix: None,
+            fix,
         });
     }
+}
+
+/// A finding's fix: what it does, and the edits.
+type Fix = (String, Vec<Edit>);
+
+/// The call rewritten so the message is built only when the record is emitted, where that
+/// can be written out: a Python f-string as a `logging` format with arguments (in a file
+/// that imports the standard `logging` module, whose loggers take `%` arguments), a Ruby
+/// interpolated string moved into a block. The help text, and an edit where the rewrite
+/// replaces the message argument alone.
+fn rewrite(f: &FileFacts, c: &Call) -> Option<(String, Option<Fix>)> {
+    let a = c.args.first()?;
+    // The argument's text must be whole (texts are cut at a bounded length).
+    if a.text.len() != a.span.len() as usize {
+        return None;
+    }
+    match f.lang {
+        Lang::Python => {
+            let stdlib = f.imports.iter().any(|i| i.source == "logging")
+                && !f
+                    .imports
+                    .iter()
+                    .any(|i| i.source.starts_with("loguru") || i.source.starts_with("structlog"));
+            if !stdlib {
+                return None;
+            }
+            let (format, values) = fstring_to_percent(&a.text)?;
+            let args = std::iter::once(format)
+                .chain(values)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let help = format!(
+                "pass the values as arguments, so they are formatted only if the record is emitted: `{}({args})`",
+                c.dotted()
+            );
+            let fix = (
+                "Pass the values as logging arguments".to_string(),
+                vec![Edit {
+                    span: a.span,
+                    replacement: args,
+                }],
+            );
+            Some((help, Some(fix)))
+        }
+        Lang::Ruby => {
+            if c.args.len() != 1 || c.has_block || !a.text.starts_with('"') {
+                return None;
+            }
+            let block = format!("{{ {} }}", a.text);
+            let help = format!(
+                "use the block form, so the string is built only when the level is enabled: `{} {block}`",
+                c.dotted()
+            );
+            // Without parentheses the argument ends the call: it alone becomes the block.
+            let fix = (c.span.end == a.span.end).then(|| {
+                (
+                    "Build the message in a block".to_string(),
+                    vec![Edit {
+                        span: a.span,
+                        replacement: block,
+                    }],
+                )
+            });
+            Some((help, fix))
+        }
+        _ => None,
+    }
+}
+
+/// `f'job {id} took {secs:.1f}s'` as `('job %s took %.1fs'`, `[id, secs]`)`: the format
+/// string for the `logging` module and the values in order. `None` where the f-string
+/// uses what `%` formatting cannot say the same way (alignment, nested specs, `{x=}`) or
+/// is not one plain f-string literal.
+fn fstring_to_percent(text: &str) -> Option<(String, Vec<String>)> {
+    let quote_at = text.find(['\'', '"'])?;
+    let prefix = &text[..quote_at];
+    if !prefix.chars().all(|c| matches!(c, 'f' | 'F' | 'r' | 'R'))
+        || !prefix.chars().any(|c| matches!(c, 'f' | 'F'))
+    {
+        return None;
+    }
+    let raw = prefix.chars().any(|c| matches!(c, 'r' | 'R'));
+    let rest = &text[quote_at..];
+    let q = if rest.starts_with("'''") || rest.starts_with("\"\"\"") {
+        &rest[..3]
+    } else {
+        &rest[..1]
+    };
+    let body = rest.strip_prefix(q)?.strip_suffix(q)?;
+    // The body must not close the literal early (`f'a' 'b'` is two literals).
+    if body.contains(q) && !raw {
+        let escaped = body.matches(&format!("\\{q}")).count();
+        if escaped != body.matches(q).count() {
+            return None;
+        }
+    }
+    let b = body.as_bytes();
+    let mut out = String::new();
+    let mut values = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'{' if b.get(i + 1) == Some(&b'{') => {
+                out.push('{');
+                i += 2;
+            }
+            b'}' if b.get(i + 1) == Some(&b'}') => {
+                out.push('}');
+                i += 2;
+            }
+            b'}' => return None,
+            b'%' => {
+                out.push_str("%%");
+                i += 1;
+            }
+            b'{' => {
+                let (expr, conv, spec, end) = replacement_field(body, i + 1)?;
+                out.push_str(&percent_spec(conv, spec)?);
+                values.push(expr.trim().to_string());
+                i = end;
+            }
+            _ => {
+                let ch = body[i..].chars().next()?;
+                out.push(ch);
+                i += ch.len_utf8();
+            }
+        }
+    }
+    if values.is_empty() {
+        return None;
+    }
+    let prefix = if raw { "r" } else { "" };
+    Some((format!("{prefix}{q}{out}{q}"), values))
+}
+
+/// The replacement field that starts at `from` (just after its `{`): the expression, the
+/// conversion (`r`, `s`, `a`), the format spec, and the offset after the closing `}`.
+fn replacement_field(body: &str, from: usize) -> Option<(&str, Option<u8>, &str, usize)> {
+    let b = body.as_bytes();
+    let mut depth = 0usize;
+    let mut i = from;
+    let mut expr_end = None;
+    let mut conv = None;
+    while i < b.len() {
+        match b[i] {
+            b'\'' | b'"' => {
+                let q = b[i];
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' if depth > 0 => depth -= 1,
+            b'}' if depth > 0 => depth -= 1,
+            b'!' if depth == 0 && b.get(i + 1) != Some(&b'=') => {
+                conv = Some(*b.get(i + 1)?);
+                expr_end.get_or_insert(i);
+                i += 2;
+                continue;
+            }
+            b':' | b'}' if depth == 0 => {
+                let end_expr = *expr_end.get_or_insert(i);
+                let spec_start = if b[i] == b':' { i + 1 } else { i };
+                let close = spec_start + body[spec_start..].find('}')?;
+                let spec = &body[spec_start..close];
+                if spec.contains('{') {
+                    return None;
+                }
+                let expr = &body[from..end_expr];
+                let t = expr.trim_end();
+                // `{x=}` prints the expression too; `%` has no such form.
+                if expr.trim().is_empty()
+                    || t.ends_with('=') && !["==", "!=", "<=", ">="].iter().any(|o| t.ends_with(o))
+                {
+                    return None;
+                }
+                return Some((expr, conv, spec, close + 1));
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The `%` placeholder for a conversion and a format spec, if `%` can say it.
+fn percent_spec(conv: Option<u8>, spec: &str) -> Option<String> {
+    match conv {
+        Some(b'r') if spec.is_empty() => return Some("%r".into()),
+        Some(b'a') if spec.is_empty() => return Some("%a".into()),
+        Some(b's') | None => {}
+        _ => return None,
+    }
+    if spec.is_empty() {
+        return Some("%s".into());
+    }
+    if conv.is_some() {
+        return None;
+    }
+    // [flags][width][.precision]type, with a type `%` knows.
+    let flags = spec.len() - spec.trim_start_matches(['-', '+', ' ', '0', '#']).len();
+    let (head, kind) = spec.split_at(spec.len() - 1);
+    let kind = kind.chars().next()?;
+    if !"dfeEgGxXos".contains(kind) {
+        return None;
+    }
+    let rest = &head[flags.min(head.len())..];
+    let (width, precision) = match rest.split_once('.') {
+        Some((w, p)) => (w, Some(p)),
+        None => (rest, None),
+    };
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if !digits(width) || precision.is_some_and(|p| p.is_empty() || !digits(p)) {
+        return None;
+    }
+    Some(format!("%{spec}"))
 }
 
 /// Is this file server code, so that a debug message formatted eagerly costs where requests
@@ -214,4 +434,107 @@ fn server_module(ctx: &Ctx) -> bool {
         || handlers::imports_server_module(f)
         // A Ruby file that requires a server library has its folder in `server_dirs`.
         || ctx.index.server_dirs.contains(handlers::dir_of(ctx.path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{analyse_source, SourceOutcome};
+
+    fn converted(text: &str) -> Option<String> {
+        fstring_to_percent(text)
+            .map(|(f, v)| std::iter::once(f).chain(v).collect::<Vec<_>>().join(", "))
+    }
+
+    #[test]
+    fn f_strings_become_logging_arguments() {
+        assert_eq!(
+            converted(r#"f"job {job.id} took {secs:.1f}s, 100% done""#).as_deref(),
+            Some(r#""job %s took %.1fs, 100%% done", job.id, secs"#)
+        );
+        assert_eq!(
+            converted("f'{a!r} {{literal}} {d[\"k\"]} {x != y} {n:>5}'"),
+            None,
+            "alignment has no `%` form"
+        );
+        assert_eq!(
+            converted("f'{a!r} {{literal}} {d[\"k\"]} {x != y} {n:05d}'").as_deref(),
+            Some("'%r {literal} %s %s %05d', a, d[\"k\"], x != y, n")
+        );
+        assert_eq!(
+            converted("rf'path {p}\\d'").as_deref(),
+            Some("r'path %s\\d', p")
+        );
+        assert_eq!(
+            converted("f'''multi\n{x}'''").as_deref(),
+            Some("'''multi\n%s''', x")
+        );
+        // Not expressible, or not one f-string: no rewrite.
+        assert_eq!(converted("f'{x=}'"), None);
+        assert_eq!(converted("f'{x:{width}}'"), None);
+        assert_eq!(converted("f'{x:,}'"), None);
+        assert_eq!(converted("f'a {x}' 'b'"), None);
+        assert_eq!(converted("'plain {x}'"), None);
+        assert_eq!(converted("f'no fields'"), None);
+        assert_eq!(converted("bf'{x}'"), None);
+    }
+
+    fn findings(lang: Lang, src: &str) -> Vec<Finding> {
+        match analyse_source(lang, src.as_bytes()) {
+            SourceOutcome::Analysed { findings, .. } => findings
+                .into_iter()
+                .map(|r| r.finding)
+                .filter(|f| f.rule == ID)
+                .collect(),
+            SourceOutcome::Skipped(why) => panic!("skipped: {why}"),
+        }
+    }
+
+    fn apply(src: &str, f: &Finding) -> String {
+        let (_, edits) = f.fix.as_ref().expect("a fix");
+        let mut out = src.to_string();
+        for e in edits.iter().rev() {
+            out.replace_range(e.span.start as usize..e.span.end as usize, &e.replacement);
+        }
+        out
+    }
+
+    #[test]
+    fn python_fix_passes_the_values_as_arguments() {
+        let src = "import logging\nfrom django.http import JsonResponse\n\nlogger = logging.getLogger(__name__)\n\ndef show(request, job):\n    logger.debug(f\"job {job.id} took {job.secs:.1f}s\")\n    return JsonResponse({})\n";
+        let found = findings(Lang::Python, src);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0]
+                .help
+                .contains("`logger.debug(\"job %s took %.1fs\", job.id, job.secs)`"),
+            "{}",
+            found[0].help
+        );
+        assert!(apply(src, &found[0])
+            .contains("    logger.debug(\"job %s took %.1fs\", job.id, job.secs)\n"));
+        // Another logging library: the generic advice, no edit.
+        let loguru = src.replace(
+            "import logging\n",
+            "import logging\nfrom loguru import logger\n",
+        );
+        let found = findings(Lang::Python, &loguru);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].fix.is_none());
+    }
+
+    #[test]
+    fn ruby_fix_moves_the_message_into_a_block() {
+        let src = "class OrdersController < ApplicationController\n  def show\n    Rails.logger.debug \"order #{params[:id]}\"\n    Rails.logger.debug(\"order #{params[:id]} again\")\n    head :ok\n  end\nend\n";
+        let found = findings(Lang::Ruby, src);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            apply(src, &found[0]).contains("    Rails.logger.debug { \"order #{params[:id]}\" }\n")
+        );
+        // With parentheses: the rewrite is in the help only.
+        assert!(found[1].fix.is_none());
+        assert!(found[1]
+            .help
+            .contains("`Rails.logger.debug { \"order #{params[:id]} again\" }`"));
+    }
 }
