@@ -222,7 +222,9 @@ fn rewrite(f: &FileFacts, c: &Call) -> Option<(String, Option<Fix>)> {
             if !stdlib {
                 return None;
             }
-            let (format, values) = fstring_to_percent(&a.text)?;
+            let (format, values) = fstring_to_percent(&a.text)
+                .or_else(|| str_format_to_percent(&a.text))
+                .or_else(|| concat_to_percent(&a.text))?;
             let args = std::iter::once(format)
                 .chain(values)
                 .collect::<Vec<_>>()
@@ -265,36 +267,77 @@ fn rewrite(f: &FileFacts, c: &Call) -> Option<(String, Option<Fix>)> {
     }
 }
 
-/// `f'job {id} took {secs:.1f}s'` as `('job %s took %.1fs'`, `[id, secs]`)`: the format
-/// string for the `logging` module and the values in order. `None` where the f-string
-/// uses what `%` formatting cannot say the same way (alignment, nested specs, `{x=}`) or
-/// is not one plain f-string literal.
+/// `f'job {id} took {secs:.1f}s'` as (`'job %s took %.1fs'`, `[id, secs]`): the format
+/// string for the `logging` module and the values in order. Literals written one after
+/// another (`f'a {x} ' 'b'`) stay so, each converted. `None` where an f-string uses what `%`
+/// formatting cannot say the same way (alignment, nested specs, `{x=}`) or the text is not
+/// string literals alone.
 fn fstring_to_percent(text: &str) -> Option<(String, Vec<String>)> {
+    let mut out = String::new();
+    let mut values = Vec::new();
+    let mut any_f = false;
+    let mut rest = text;
+    loop {
+        let len = literal_len(rest)?;
+        let (piece, is_f) = percent_piece(&rest[..len], &mut values)?;
+        any_f |= is_f;
+        out.push_str(&piece);
+        rest = &rest[len..];
+        let next = rest.trim_start();
+        if next.is_empty() {
+            break;
+        }
+        // The space between two literals, as written.
+        out.push_str(&rest[..rest.len() - next.len()]);
+        rest = next;
+    }
+    (any_f && !values.is_empty()).then_some((out, values))
+}
+
+/// The length of the string literal at the start of `text` (prefix and quotes included).
+fn literal_len(text: &str) -> Option<usize> {
     let quote_at = text.find(['\'', '"'])?;
-    let prefix = &text[..quote_at];
-    if !prefix.chars().all(|c| matches!(c, 'f' | 'F' | 'r' | 'R'))
-        || !prefix.chars().any(|c| matches!(c, 'f' | 'F'))
-    {
+    if !text[..quote_at].chars().all(|c| "fFrRuU".contains(c)) {
         return None;
     }
-    let raw = prefix.chars().any(|c| matches!(c, 'r' | 'R'));
     let rest = &text[quote_at..];
-    let q = if rest.starts_with("'''") || rest.starts_with("\"\"\"") {
+    let triple = rest.starts_with("\'\'\'") || rest.starts_with("\"\"\"");
+    let q = rest.as_bytes()[0];
+    let b = rest.as_bytes();
+    let mut i = if triple { 3 } else { 1 };
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'\n' if !triple => return None,
+            c if c == q && (!triple || b[i..].starts_with(&[q, q, q])) => {
+                return Some(quote_at + i + if triple { 3 } else { 1 });
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// One literal in `%` form, its values added to `values`; whether it was an f-string.
+fn percent_piece(lit: &str, values: &mut Vec<String>) -> Option<(String, bool)> {
+    let quote_at = lit.find(['\'', '"'])?;
+    let prefix = &lit[..quote_at];
+    let is_f = prefix.contains(['f', 'F']);
+    let raw = prefix.contains(['r', 'R']);
+    let rest = &lit[quote_at..];
+    let q = if rest.starts_with("\'\'\'") || rest.starts_with("\"\"\"") {
         &rest[..3]
     } else {
         &rest[..1]
     };
     let body = rest.strip_prefix(q)?.strip_suffix(q)?;
-    // The body must not close the literal early (`f'a' 'b'` is two literals).
-    if body.contains(q) && !raw {
-        let escaped = body.matches(&format!("\\{q}")).count();
-        if escaped != body.matches(q).count() {
-            return None;
-        }
+    let prefix = if raw { "r" } else { "" };
+    if !is_f {
+        return Some((format!("{prefix}{q}{}{q}", body.replace('%', "%%")), false));
     }
     let b = body.as_bytes();
     let mut out = String::new();
-    let mut values = Vec::new();
     let mut i = 0;
     while i < b.len() {
         match b[i] {
@@ -324,11 +367,183 @@ fn fstring_to_percent(text: &str) -> Option<(String, Vec<String>)> {
             }
         }
     }
+    Some((format!("{prefix}{q}{out}{q}"), true))
+}
+
+/// A plain string literal at the start of `text` (no prefix but `r`, one quote character):
+/// (the prefix, the quote, the body, the rest of `text`).
+fn plain_literal(text: &str) -> Option<(&str, char, &str, &str)> {
+    let quote_at = text.find(['\'', '"'])?;
+    let prefix = &text[..quote_at];
+    if !(prefix.is_empty() || prefix == "r" || prefix == "R") {
+        return None;
+    }
+    let q = text[quote_at..].chars().next()?;
+    let after = &text[quote_at + 1..];
+    if after.starts_with(q) {
+        // An empty literal, or a triple-quoted one.
+        return None;
+    }
+    let close = after.find(q)?;
+    let body = &after[..close];
+    if body.contains('\\') || body.contains('\n') {
+        return None;
+    }
+    Some((prefix, q, body, &after[close + 1..]))
+}
+
+/// `text` split at the top-level occurrences of `sep` (outside brackets and strings).
+fn split_top(text: &str, sep: u8) -> Option<Vec<&str>> {
+    let b = text.as_bytes();
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\'' | b'"' => {
+                let q = b[i];
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                if i >= b.len() {
+                    return None;
+                }
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.checked_sub(1)?,
+            c if c == sep && depth == 0 => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (depth == 0).then_some(())?;
+    parts.push(&text[start..]);
+    Some(parts)
+}
+
+/// `'read {} rows from {path}'.format(n, path=p)` as (`'read %s rows from %s'`, `[n, p]`).
+fn str_format_to_percent(text: &str) -> Option<(String, Vec<String>)> {
+    let (prefix, q, body, rest) = plain_literal(text)?;
+    let inner = rest
+        .trim_start()
+        .strip_prefix(".format(")?
+        .strip_suffix(')')?;
+    let mut positional = Vec::new();
+    let mut named = Vec::new();
+    for arg in split_top(inner, b',')? {
+        let arg = arg.trim();
+        if arg.is_empty() || arg.starts_with('*') {
+            return None;
+        }
+        match arg.split_once('=') {
+            Some((k, v))
+                if k.trim().chars().all(|c| c.is_alphanumeric() || c == '_')
+                    && !v.starts_with('=') =>
+            {
+                named.push((k.trim(), v.trim()))
+            }
+            _ => positional.push(arg),
+        }
+    }
+    let b = body.as_bytes();
+    let mut out = String::new();
+    let mut values = Vec::new();
+    let mut next = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'{' if b.get(i + 1) == Some(&b'{') => {
+                out.push('{');
+                i += 2;
+            }
+            b'}' if b.get(i + 1) == Some(&b'}') => {
+                out.push('}');
+                i += 2;
+            }
+            b'}' => return None,
+            b'%' => {
+                out.push_str("%%");
+                i += 1;
+            }
+            b'{' => {
+                let close = i + body[i..].find('}')?;
+                let field = &body[i + 1..close];
+                let (name, spec) = field.split_once(':').unwrap_or((field, ""));
+                let (name, conv) = match name.split_once('!') {
+                    Some((n, c)) if c.len() == 1 => (n, c.bytes().next()),
+                    Some(_) => return None,
+                    None => (name, None),
+                };
+                let value = if name.is_empty() {
+                    next += 1;
+                    positional.get(next - 1)?
+                } else if let Ok(k) = name.parse::<usize>() {
+                    positional.get(k)?
+                } else {
+                    &named.iter().find(|(k, _)| *k == name)?.1
+                };
+                out.push_str(&percent_spec(conv, spec)?);
+                values.push(value.to_string());
+                i = close + 1;
+            }
+            _ => {
+                let ch = body[i..].chars().next()?;
+                out.push(ch);
+                i += ch.len_utf8();
+            }
+        }
+    }
     if values.is_empty() {
         return None;
     }
-    let prefix = if raw { "r" } else { "" };
     Some((format!("{prefix}{q}{out}{q}"), values))
+}
+
+/// `'removed ' + str(n) + ' rows'` as (`'removed %s rows'`, `[n]`): string literals joined
+/// with values (`str(x)` and a bare value are `%s`, `repr(x)` is `%r`).
+fn concat_to_percent(text: &str) -> Option<(String, Vec<String>)> {
+    let mut quote = None;
+    let mut out = String::new();
+    let mut values = Vec::new();
+    for part in split_top(text, b'+')? {
+        let part = part.trim();
+        if let Some((prefix, q, body, rest)) = plain_literal(part) {
+            if !rest.trim().is_empty() || !prefix.is_empty() || *quote.get_or_insert(q) != q {
+                return None;
+            }
+            out.push_str(&body.replace('%', "%%"));
+            continue;
+        }
+        if part.is_empty() || part.starts_with(['\'', '"']) || part.contains('\n') {
+            return None;
+        }
+        let call_arg = |f: &str| {
+            part.strip_prefix(f)
+                .and_then(|r| r.strip_prefix('('))
+                .and_then(|r| r.strip_suffix(')'))
+                .filter(|inner| split_top(inner, b',').is_some_and(|p| p.len() == 1))
+        };
+        if let Some(inner) = call_arg("repr") {
+            out.push_str("%r");
+            values.push(inner.trim().to_string());
+        } else {
+            out.push_str("%s");
+            values.push(call_arg("str").unwrap_or(part).trim().to_string());
+        }
+    }
+    let q = quote?;
+    if values.is_empty() {
+        return None;
+    }
+    Some((format!("{q}{out}{q}"), values))
 }
 
 /// The replacement field that starts at `from` (just after its `{`): the expression, the
@@ -473,10 +688,45 @@ mod tests {
         assert_eq!(converted("f'{x=}'"), None);
         assert_eq!(converted("f'{x:{width}}'"), None);
         assert_eq!(converted("f'{x:,}'"), None);
-        assert_eq!(converted("f'a {x}' 'b'"), None);
+        assert_eq!(
+            converted("f'a {x} '\n    'b%'  F\"{y!r}\"").as_deref(),
+            Some("'a %s '\n    'b%%'  \"%r\", x, y")
+        );
+        assert_eq!(converted("f'a {x}' # note\n 'b'"), None);
+        assert_eq!(converted("f'{d['k']}'"), None);
+        assert_eq!(converted("'a' 'b'"), None);
         assert_eq!(converted("'plain {x}'"), None);
         assert_eq!(converted("f'no fields'"), None);
         assert_eq!(converted("bf'{x}'"), None);
+    }
+
+    fn converted_any(text: &str) -> Option<String> {
+        str_format_to_percent(text)
+            .or_else(|| concat_to_percent(text))
+            .map(|(f, v)| std::iter::once(f).chain(v).collect::<Vec<_>>().join(", "))
+    }
+
+    #[test]
+    fn format_calls_and_concatenation_become_logging_arguments() {
+        assert_eq!(
+            converted_any("'read {} rows from {path} ({1:.2f}%)'.format(n, ratio, path=p.name)")
+                .as_deref(),
+            Some("'read %s rows from %s (%.2f%%)', n, p.name, ratio")
+        );
+        assert_eq!(
+            converted_any("\"id {0!r}\".format(obj.get('id', 0))").as_deref(),
+            Some("\"id %r\", obj.get('id', 0)")
+        );
+        assert_eq!(
+            converted_any("'Remove id=' + str(id) + ' from ' + path + ', ' + repr(x)").as_deref(),
+            Some("'Remove id=%s from %s, %r', id, path, x")
+        );
+        // Not written out: fields `%` cannot name, unpacking, mixed quotes, no literal.
+        assert_eq!(converted_any("'{0.name}'.format(user)"), None);
+        assert_eq!(converted_any("'{}'.format(*args)"), None);
+        assert_eq!(converted_any("'a \"' + x + \"b'\""), None);
+        assert_eq!(converted_any("prefix + name"), None);
+        assert_eq!(converted_any("'a' + 'b'"), None);
     }
 
     fn findings(lang: Lang, src: &str) -> Vec<Finding> {
