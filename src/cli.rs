@@ -57,6 +57,11 @@ pub struct Cli {
     #[arg(long)]
     pub exit_zero: bool,
 
+    /// Apply the fixes that rewrite code without changing what it does (log messages built
+    /// only when emitted) and report the findings left.
+    #[arg(long)]
+    pub fix: bool,
+
     /// Print only the findings: no summary line, no notes.
     #[arg(short, long)]
     pub quiet: bool,

@@ -31,6 +31,7 @@ pub mod config;
 pub mod diff;
 pub mod engine;
 pub mod facts;
+pub mod fix;
 pub mod handlers;
 pub mod index;
 pub mod lang;
@@ -238,6 +239,21 @@ fn run(cli: Cli) -> miette::Result<u8> {
         .map_err(error)?;
     if let Some(code) = apply_workflow_options(&cli, workflow, &mut analysis)? {
         return Ok(code);
+    }
+    if cli.fix {
+        let done = fix::apply(&mut analysis, &cwd);
+        for e in &done.errors {
+            eprintln!("n1lint: warning: not fixed: {e}");
+        }
+        if !cli.quiet {
+            eprintln!(
+                "n1lint: fixed {} finding{} in {} file{}",
+                done.fixed,
+                if done.fixed == 1 { "" } else { "s" },
+                done.files,
+                if done.files == 1 { "" } else { "s" }
+            );
+        }
     }
 
     let color = cli.output.is_none() && cli.format == Format::Text && use_color();

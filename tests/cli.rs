@@ -1173,3 +1173,71 @@ fn all_instance_writes_reports_writes_outside_query_loops() {
     let (_, v) = json(d.path(), &["--select", "write-in-loop", "--no-cache"]);
     assert_eq!(saves(&v), 1, "{v}");
 }
+
+/// `--fix` rewrites the log messages it can, leaves the rest reported, and a second run
+/// finds nothing more to fix; `sequential-await`'s rewrite is not applied.
+#[test]
+fn fix_rewrites_log_messages_and_reports_the_rest() {
+    let dir = project();
+    let views = "import logging\nfrom django.http import JsonResponse\n\nlogger = logging.getLogger(__name__)\n\n\ndef show(request, job):\n    logger.debug(f\"job {job.id} took {job.secs:.1f}s\")\n    logger.debug(\"job %s\" % job.id)\n    return JsonResponse({})\n";
+    write(dir.path(), "shop/views.py", views);
+    let awaits = "export async function load(db) {\n  const a = await db.user.findMany();\n  const b = await db.post.findMany();\n  return [a, b];\n}\n";
+    write(dir.path(), "api/load.js", awaits);
+    let before = run(dir.path(), &["--no-cache", "--format", "json", "."]);
+    let rules = |o: &Out| -> Vec<String> {
+        let v: Value = serde_json::from_str(&o.stdout).expect("JSON report");
+        let mut r: Vec<String> = v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}:{}",
+                    f["rule"].as_str().unwrap_or(""),
+                    f["start"]["line"]
+                )
+            })
+            .collect();
+        r.sort();
+        r
+    };
+    assert_eq!(
+        rules(&before),
+        ["sequential-await:2", "sync-logging:8", "sync-logging:9"],
+        "{}",
+        before.stdout
+    );
+    let fixed = run(
+        dir.path(),
+        &["--no-cache", "--fix", "--format", "json", "."],
+    );
+    assert_eq!(fixed.code, 1, "findings are left: {}", fixed.stderr);
+    assert!(
+        fixed.stderr.contains("fixed 1 finding in 1 file"),
+        "{}",
+        fixed.stderr
+    );
+    assert_eq!(rules(&fixed), ["sequential-await:2", "sync-logging:9"]);
+    let now = std::fs::read_to_string(dir.path().join("shop/views.py")).expect("views.py");
+    assert_eq!(
+        now,
+        views.replace(
+            "f\"job {job.id} took {job.secs:.1f}s\"",
+            "\"job %s took %.1fs\", job.id, job.secs"
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("api/load.js")).expect("load.js"),
+        awaits
+    );
+    let again = run(
+        dir.path(),
+        &["--no-cache", "--fix", "--format", "json", "."],
+    );
+    assert!(
+        again.stderr.contains("fixed 0 findings in 0 files"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(rules(&again), ["sequential-await:2", "sync-logging:9"]);
+}
