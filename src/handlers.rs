@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::facts::{ArgKind, Call, FileFacts, Idx, Span};
+use crate::facts::{ArgKind, Call, FileFacts, Idx, Import, Span};
 use crate::lang::Lang;
 
 /// Entry points of one file: regions of code that run per request or per job.
@@ -139,13 +139,26 @@ const SERVER_MODULES: &[&str] = &[
 ];
 
 /// Does this Python file import a server framework, an ORM, a database driver or a job
-/// queue?
+/// queue when it loads? A lazy import (inside a function, under `if TYPE_CHECKING:`) alone
+/// is a client library's optional integration, and a framework's HTTP status constants
+/// (`from starlette import status`) serve HTTP clients as well.
 pub fn imports_server_module(f: &FileFacts) -> bool {
-    f.lang == Lang::Python
-        && f.imports.iter().any(|i| {
-            let first = i.source.split('.').next().unwrap_or("");
-            SERVER_MODULES.contains(&first)
-        })
+    server_imports(f).any(|i| !i.lazy)
+}
+
+/// Does this Python file use a server library at all, if only through a lazy import (a
+/// gateway's provider module raising the framework's HTTP errors)?
+pub fn uses_server_module(f: &FileFacts) -> bool {
+    server_imports(f).next().is_some()
+}
+
+fn server_imports(f: &FileFacts) -> impl Iterator<Item = &Import> {
+    f.imports.iter().filter(move |i| {
+        f.lang == Lang::Python
+            && SERVER_MODULES.contains(&i.source.split('.').next().unwrap_or(""))
+            && i.imported != "status"
+            && !i.source.ends_with(".status")
+    })
 }
 
 /// Ruby libraries whose `require` marks a file as server code: Rails and its frameworks,

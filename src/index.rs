@@ -218,9 +218,10 @@ pub struct ProjectIndex {
     /// The project patches `requests` (`requests.Session.request = ...`, a mounted adapter
     /// class) to give every call a default timeout.
     pub requests_patched: bool,
-    /// Folders holding a Python file that imports a server framework, an ORM, a database
-    /// driver or a job queue (`handlers::imports_server_module`), or a Ruby server file
-    /// (see [`ProjectIndex::ruby_server_dirs`]): their modules are server code.
+    /// Python folders where at least half of the modules use a server framework, an ORM, a
+    /// database driver or a job queue (`handlers::uses_server_module`), and folders holding a
+    /// Ruby server file (see [`ProjectIndex::ruby_server_dirs`]): their modules are server
+    /// code.
     pub server_dirs: HashSet<String>,
 }
 
@@ -380,10 +381,18 @@ impl ProjectIndex {
             write_functions: config.write_functions.clone(),
             ..Default::default()
         };
+        // Per folder: (Python modules using a server library, Python modules; a package's
+        // `__init__.py` only when it uses one).
+        let mut py_dirs: HashMap<&str, (usize, usize)> = HashMap::new();
         for (i, (path, f)) in skeletons.iter().enumerate() {
-            if crate::handlers::imports_server_module(f) {
-                ix.server_dirs
-                    .insert(crate::handlers::dir_of(path).to_string());
+            if f.lang == Lang::Python {
+                let server = crate::handlers::uses_server_module(f);
+                let package_marker = path.ends_with("__init__.py");
+                if server || !package_marker {
+                    let e = py_dirs.entry(crate::handlers::dir_of(path)).or_default();
+                    e.0 += usize::from(server);
+                    e.1 += 1;
+                }
             }
             ix.files.push(path.to_string());
             ix.by_path.insert(path.to_string(), i as u32);
@@ -454,6 +463,16 @@ impl ProjectIndex {
                 break;
             }
         }
+        // A folder where at least half of the modules use a server library, if only lazily,
+        // is a server package (a Django app, a gateway's provider modules): its other modules
+        // are server code too. A folder where one module among many does (a client library's
+        // helpers beside a module that talks to a database) is not.
+        ix.server_dirs.extend(
+            py_dirs
+                .into_iter()
+                .filter(|&(_, (server, all))| server > 0 && 2 * server >= all)
+                .map(|(d, _)| d.to_string()),
+        );
         ix.ruby_server_dirs(skeletons, &requires_server);
         for (model, attr, rel) in rels {
             let e = ix.relation_names.entry(attr.clone()).or_insert(rel.to_many);

@@ -672,6 +672,27 @@ impl<'a> Lines<'a> {
 
 const MAX_TEXT: usize = 240;
 
+/// Is this Python import not run when the module loads: inside a function, or under
+/// `if TYPE_CHECKING:`?
+fn lazy_import(src: &str, n: Node) -> bool {
+    let mut p = n.parent();
+    while let Some(x) = p {
+        let type_checking = || {
+            x.field("condition")
+                .is_some_and(|c| text(src, c).contains("TYPE_CHECKING"))
+                && x.field("consequence")
+                    .is_some_and(|b| b.byte_range().contains(&n.start_byte()))
+        };
+        match x.kind_name() {
+            "function_definition" | "lambda" => return true,
+            "if_statement" if type_checking() => return true,
+            _ => {}
+        }
+        p = x.parent();
+    }
+    false
+}
+
 fn text<'a>(src: &'a str, n: Node) -> &'a str {
     src.get(n.byte_range()).unwrap_or("")
 }
@@ -2194,6 +2215,7 @@ impl<'a> Builder<'a> {
                             local: targets[0].clone(),
                             imported: "*".into(),
                             source,
+                            lazy: false,
                         });
                     } else if left.kind_name() == "object_pattern" {
                         let mut c2 = left.walk();
@@ -2205,6 +2227,7 @@ impl<'a> Builder<'a> {
                                         local: name.clone(),
                                         imported: name,
                                         source: source.clone(),
+                                        lazy: false,
                                     });
                                 }
                                 "pair_pattern" => {
@@ -2220,6 +2243,7 @@ impl<'a> Builder<'a> {
                                         local: v,
                                         imported: k,
                                         source: source.clone(),
+                                        lazy: false,
                                     });
                                 }
                                 _ => {}
@@ -2244,6 +2268,7 @@ impl<'a> Builder<'a> {
         match self.lang {
             Lang::Python => {
                 let module = n.field("module_name").map(|m| text(src, m).to_string());
+                let lazy = lazy_import(src, n);
                 let mut c = n.walk();
                 for name in n.children_by_field_name("name", &mut c) {
                     let (imported, local) = match name.kind_name() {
@@ -2265,11 +2290,13 @@ impl<'a> Builder<'a> {
                             local,
                             imported,
                             source: m.clone(),
+                            lazy,
                         }),
                         None => self.f.imports.push(Import {
                             local: local.clone(),
                             imported: "*".into(),
                             source: imported,
+                            lazy,
                         }),
                     }
                 }
@@ -2296,6 +2323,7 @@ impl<'a> Builder<'a> {
                                 local: text(src, ch).to_string(),
                                 imported: "default".into(),
                                 source: source.clone(),
+                                lazy: false,
                             }),
                             "namespace_import" => {
                                 if let Some(id) = first_identifier(ch) {
@@ -2303,6 +2331,7 @@ impl<'a> Builder<'a> {
                                         local: text(src, id).to_string(),
                                         imported: "*".into(),
                                         source: source.clone(),
+                                        lazy: false,
                                     })
                                 }
                             }
@@ -2319,6 +2348,7 @@ impl<'a> Builder<'a> {
                                     local,
                                     imported: name,
                                     source: source.clone(),
+                                    lazy: false,
                                 });
                             }
                             _ => {}

@@ -267,6 +267,9 @@ pub struct Import {
     /// The imported name in the source module (`default` or `*` for namespace imports).
     pub imported: String,
     pub source: String,
+    /// Python: imported where the module does not run it on load, inside a function (a lazy
+    /// import of an optional dependency) or under `if TYPE_CHECKING:`.
+    pub lazy: bool,
 }
 
 /// How the statement holding an `await` uses its value.

@@ -163,8 +163,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         let Some(how) = eager(f.lang, c) else {
             continue;
         };
+        // In Python and Ruby, only in server code (a server module, or a function a handler
+        // reaches).
         if matches!(f.lang, Lang::Python | Lang::Ruby)
             && !*server.get_or_insert_with(|| server_module(ctx))
+            && !on_request_path(ctx, c)
         {
             continue;
         }
@@ -633,19 +636,20 @@ fn percent_spec(conv: Option<u8>, spec: &str) -> Option<String> {
 /// Is this file server code, so that a debug message formatted eagerly costs where requests
 /// and jobs wait? A Python package can ship its client library beside its server (a tracking
 /// server and the SDK that talks to it); the client's logging is not on a server's path.
-/// Server code: a file with a handler or a function reached from one, a file that imports a
-/// web framework, an ORM, a database driver or a job queue, or a file in the same folder as
-/// one that does (a Django app's `services.py` next to its `views.py`). A Ruby gem can be a
-/// command-line tool; its files are server code when they hold or are reached from a
-/// handler, or sit in a folder the index marks as server code (a model, a `require` of a
-/// server library, a Rails application's folders: `ProjectIndex::ruby_server_dirs`).
+/// Server code: a file with a handler, a file that imports a web framework, an ORM, a
+/// database driver or a job queue when it loads, or a file in a folder where at least half
+/// of the modules use one (a Django app's `services.py` next to its `views.py`:
+/// `ProjectIndex::server_dirs`). A Ruby gem can be a command-line tool; its files are server
+/// code when they hold a handler or sit in a folder the index marks as server code (a model,
+/// a `require` of a server library, a Rails application's folders:
+/// `ProjectIndex::ruby_server_dirs`). Elsewhere, only the functions a handler reaches are
+/// (a helper module shared by the server and its client).
 fn server_module(ctx: &Ctx) -> bool {
     let f = ctx.facts;
     let req = &ctx.index.request;
     req.per_file
         .get(ctx.file as usize)
         .is_some_and(|h| !h.regions.is_empty())
-        || req.reached.iter().any(|&(fi, _)| fi == ctx.file)
         || handlers::imports_server_module(f)
         // A Ruby file that requires a server library has its folder in `server_dirs`.
         || ctx.index.server_dirs.contains(handlers::dir_of(ctx.path))
