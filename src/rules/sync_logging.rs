@@ -339,37 +339,10 @@ fn percent_piece(lit: &str, values: &mut Vec<String>) -> Option<(String, bool)> 
     if !is_f {
         return Some((format!("{prefix}{q}{}{q}", body.replace('%', "%%")), false));
     }
-    let b = body.as_bytes();
-    let mut out = String::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'{' if b.get(i + 1) == Some(&b'{') => {
-                out.push('{');
-                i += 2;
-            }
-            b'}' if b.get(i + 1) == Some(&b'}') => {
-                out.push('}');
-                i += 2;
-            }
-            b'}' => return None,
-            b'%' => {
-                out.push_str("%%");
-                i += 1;
-            }
-            b'{' => {
-                let (expr, conv, spec, end) = replacement_field(body, i + 1)?;
-                out.push_str(&percent_spec(conv, spec)?);
-                values.push(expr.trim().to_string());
-                i = end;
-            }
-            _ => {
-                let ch = body[i..].chars().next()?;
-                out.push(ch);
-                i += ch.len_utf8();
-            }
-        }
-    }
+    let out = convert_fields(body, values, |at| {
+        let (expr, conv, spec, end) = replacement_field(body, at)?;
+        Some((percent_spec(conv, spec)?, expr.trim().to_string(), end))
+    })?;
     Some((format!("{prefix}{q}{out}{q}"), true))
 }
 
@@ -395,6 +368,19 @@ fn plain_literal(text: &str) -> Option<(&str, char, &str, &str)> {
     Some((prefix, q, body, &after[close + 1..]))
 }
 
+/// The offset of the quote that closes the string whose opening quote is at `open` (past
+/// backslash escapes), or `b.len()`.
+fn closing_quote(b: &[u8], open: usize) -> usize {
+    let mut i = open + 1;
+    while i < b.len() && b[i] != b[open] {
+        if b[i] == b'\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    i.min(b.len())
+}
+
 /// `text` split at the top-level occurrences of `sep` (outside brackets and strings).
 fn split_top(text: &str, sep: u8) -> Option<Vec<&str>> {
     let b = text.as_bytes();
@@ -405,14 +391,7 @@ fn split_top(text: &str, sep: u8) -> Option<Vec<&str>> {
     while i < b.len() {
         match b[i] {
             b'\'' | b'"' => {
-                let q = b[i];
-                i += 1;
-                while i < b.len() && b[i] != q {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
+                i = closing_quote(b, i);
                 if i >= b.len() {
                     return None;
                 }
@@ -456,54 +435,27 @@ fn str_format_to_percent(text: &str) -> Option<(String, Vec<String>)> {
             _ => positional.push(arg),
         }
     }
-    let b = body.as_bytes();
-    let mut out = String::new();
     let mut values = Vec::new();
     let mut next = 0;
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'{' if b.get(i + 1) == Some(&b'{') => {
-                out.push('{');
-                i += 2;
-            }
-            b'}' if b.get(i + 1) == Some(&b'}') => {
-                out.push('}');
-                i += 2;
-            }
-            b'}' => return None,
-            b'%' => {
-                out.push_str("%%");
-                i += 1;
-            }
-            b'{' => {
-                let close = i + body[i..].find('}')?;
-                let field = &body[i + 1..close];
-                let (name, spec) = field.split_once(':').unwrap_or((field, ""));
-                let (name, conv) = match name.split_once('!') {
-                    Some((n, c)) if c.len() == 1 => (n, c.bytes().next()),
-                    Some(_) => return None,
-                    None => (name, None),
-                };
-                let value = if name.is_empty() {
-                    next += 1;
-                    positional.get(next - 1)?
-                } else if let Ok(k) = name.parse::<usize>() {
-                    positional.get(k)?
-                } else {
-                    &named.iter().find(|(k, _)| *k == name)?.1
-                };
-                out.push_str(&percent_spec(conv, spec)?);
-                values.push(value.to_string());
-                i = close + 1;
-            }
-            _ => {
-                let ch = body[i..].chars().next()?;
-                out.push(ch);
-                i += ch.len_utf8();
-            }
-        }
-    }
+    let out = convert_fields(body, &mut values, |at| {
+        let close = at + body[at..].find('}')?;
+        let field = &body[at..close];
+        let (name, spec) = field.split_once(':').unwrap_or((field, ""));
+        let (name, conv) = match name.split_once('!') {
+            Some((n, c)) if c.len() == 1 => (n, c.bytes().next()),
+            Some(_) => return None,
+            None => (name, None),
+        };
+        let value = if name.is_empty() {
+            next += 1;
+            positional.get(next - 1)?
+        } else if let Ok(k) = name.parse::<usize>() {
+            positional.get(k)?
+        } else {
+            &named.iter().find(|(k, _)| *k == name)?.1
+        };
+        Some((percent_spec(conv, spec)?, value.to_string(), close + 1))
+    })?;
     if values.is_empty() {
         return None;
     }
@@ -549,6 +501,48 @@ fn concat_to_percent(text: &str) -> Option<(String, Vec<String>)> {
     Some((format!("{q}{out}{q}"), values))
 }
 
+/// A format string's body (`{}` fields, `{{`/`}}` escapes) in `%` form: each field becomes
+/// the placeholder `field(offset after its '{')` returns, with the value added to `values`,
+/// and `%` is doubled.
+fn convert_fields(
+    body: &str,
+    values: &mut Vec<String>,
+    mut field: impl FnMut(usize) -> Option<(String, String, usize)>,
+) -> Option<String> {
+    let b = body.as_bytes();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'{' if b.get(i + 1) == Some(&b'{') => {
+                out.push('{');
+                i += 2;
+            }
+            b'}' if b.get(i + 1) == Some(&b'}') => {
+                out.push('}');
+                i += 2;
+            }
+            b'}' => return None,
+            b'%' => {
+                out.push_str("%%");
+                i += 1;
+            }
+            b'{' => {
+                let (placeholder, value, end) = field(i + 1)?;
+                out.push_str(&placeholder);
+                values.push(value);
+                i = end;
+            }
+            _ => {
+                let ch = body[i..].chars().next()?;
+                out.push(ch);
+                i += ch.len_utf8();
+            }
+        }
+    }
+    Some(out)
+}
+
 /// The replacement field that starts at `from` (just after its `{`): the expression, the
 /// conversion (`r`, `s`, `a`), the format spec, and the offset after the closing `}`.
 fn replacement_field(body: &str, from: usize) -> Option<(&str, Option<u8>, &str, usize)> {
@@ -559,13 +553,7 @@ fn replacement_field(body: &str, from: usize) -> Option<(&str, Option<u8>, &str,
     let mut conv = None;
     while i < b.len() {
         match b[i] {
-            b'\'' | b'"' => {
-                let q = b[i];
-                i += 1;
-                while i < b.len() && b[i] != q {
-                    i += 1;
-                }
-            }
+            b'\'' | b'"' => i = closing_quote(b, i),
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' if depth > 0 => depth -= 1,
             b'}' if depth > 0 => depth -= 1,
@@ -660,77 +648,72 @@ mod tests {
     use super::*;
     use crate::engine::{analyse_source, SourceOutcome};
 
-    fn converted(text: &str) -> Option<String> {
-        fstring_to_percent(text)
-            .map(|(f, v)| std::iter::once(f).chain(v).collect::<Vec<_>>().join(", "))
+    fn joined(r: Option<(String, Vec<String>)>) -> Option<String> {
+        r.map(|(f, v)| std::iter::once(f).chain(v).collect::<Vec<_>>().join(", "))
     }
 
     #[test]
     fn f_strings_become_logging_arguments() {
-        assert_eq!(
-            converted(r#"f"job {job.id} took {secs:.1f}s, 100% done""#).as_deref(),
-            Some(r#""job %s took %.1fs, 100%% done", job.id, secs"#)
-        );
-        assert_eq!(
-            converted("f'{a!r} {{literal}} {d[\"k\"]} {x != y} {n:>5}'"),
-            None,
-            "alignment has no `%` form"
-        );
-        assert_eq!(
-            converted("f'{a!r} {{literal}} {d[\"k\"]} {x != y} {n:05d}'").as_deref(),
-            Some("'%r {literal} %s %s %05d', a, d[\"k\"], x != y, n")
-        );
-        assert_eq!(
-            converted("rf'path {p}\\d'").as_deref(),
-            Some("r'path %s\\d', p")
-        );
-        assert_eq!(
-            converted("f'''multi\n{x}'''").as_deref(),
-            Some("'''multi\n%s''', x")
-        );
-        // Not expressible, or not one f-string: no rewrite.
-        assert_eq!(converted("f'{x=}'"), None);
-        assert_eq!(converted("f'{x:{width}}'"), None);
-        assert_eq!(converted("f'{x:,}'"), None);
-        assert_eq!(
-            converted("f'a {x} '\n    'b%'  F\"{y!r}\"").as_deref(),
-            Some("'a %s '\n    'b%%'  \"%r\", x, y")
-        );
-        assert_eq!(converted("f'a {x}' # note\n 'b'"), None);
-        assert_eq!(converted("f'{d['k']}'"), None);
-        assert_eq!(converted("'a' 'b'"), None);
-        assert_eq!(converted("'plain {x}'"), None);
-        assert_eq!(converted("f'no fields'"), None);
-        assert_eq!(converted("bf'{x}'"), None);
-    }
-
-    fn converted_any(text: &str) -> Option<String> {
-        str_format_to_percent(text)
-            .or_else(|| concat_to_percent(text))
-            .map(|(f, v)| std::iter::once(f).chain(v).collect::<Vec<_>>().join(", "))
+        let cases: &[(&str, Option<&str>)] = &[
+            (
+                r#"f"job {job.id} took {secs:.1f}s, 100% done""#,
+                Some(r#""job %s took %.1fs, 100%% done", job.id, secs"#),
+            ),
+            (
+                "f'{a!r} {{literal}} {d[\"k\"]} {x != y} {n:05d}'",
+                Some("'%r {literal} %s %s %05d', a, d[\"k\"], x != y, n"),
+            ),
+            ("rf'path {p}\\d'", Some("r'path %s\\d', p")),
+            ("f'''multi\n{x}'''", Some("'''multi\n%s''', x")),
+            // Literals one after another stay so, each converted.
+            (
+                "f'a {x} '\n    'b%'  F\"{y!r}\"",
+                Some("'a %s '\n    'b%%'  \"%r\", x, y"),
+            ),
+            // What `%` cannot say (alignment, `,`, nested specs, `{x=}`), or not only
+            // f-string literals: no rewrite.
+            ("f'{n:>5}'", None),
+            ("f'{x=}'", None),
+            ("f'{x:{width}}'", None),
+            ("f'{x:,}'", None),
+            ("f'a {x}' # note\n 'b'", None),
+            ("f'{d['k']}'", None),
+            ("'a' 'b'", None),
+            ("'plain {x}'", None),
+            ("f'no fields'", None),
+            ("bf'{x}'", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(joined(fstring_to_percent(text)).as_deref(), *want, "{text}");
+        }
     }
 
     #[test]
     fn format_calls_and_concatenation_become_logging_arguments() {
-        assert_eq!(
-            converted_any("'read {} rows from {path} ({1:.2f}%)'.format(n, ratio, path=p.name)")
-                .as_deref(),
-            Some("'read %s rows from %s (%.2f%%)', n, p.name, ratio")
-        );
-        assert_eq!(
-            converted_any("\"id {0!r}\".format(obj.get('id', 0))").as_deref(),
-            Some("\"id %r\", obj.get('id', 0)")
-        );
-        assert_eq!(
-            converted_any("'Remove id=' + str(id) + ' from ' + path + ', ' + repr(x)").as_deref(),
-            Some("'Remove id=%s from %s, %r', id, path, x")
-        );
-        // Not written out: fields `%` cannot name, unpacking, mixed quotes, no literal.
-        assert_eq!(converted_any("'{0.name}'.format(user)"), None);
-        assert_eq!(converted_any("'{}'.format(*args)"), None);
-        assert_eq!(converted_any("'a \"' + x + \"b'\""), None);
-        assert_eq!(converted_any("prefix + name"), None);
-        assert_eq!(converted_any("'a' + 'b'"), None);
+        let cases: &[(&str, Option<&str>)] = &[
+            (
+                "'read {} rows from {path} ({1:.2f}%)'.format(n, ratio, path=p.name)",
+                Some("'read %s rows from %s (%.2f%%)', n, p.name, ratio"),
+            ),
+            (
+                "\"id {0!r}\".format(obj.get('id', 0))",
+                Some("\"id %r\", obj.get('id', 0)"),
+            ),
+            (
+                "'Remove id=' + str(id) + ' from ' + path + ', ' + repr(x)",
+                Some("'Remove id=%s from %s, %r', id, path, x"),
+            ),
+            // Fields `%` cannot name, unpacking, mixed quotes, no literal: no rewrite.
+            ("'{0.name}'.format(user)", None),
+            ("'{}'.format(*args)", None),
+            ("'a \"' + x + \"b'\"", None),
+            ("prefix + name", None),
+            ("'a' + 'b'", None),
+        ];
+        for (text, want) in cases {
+            let got = str_format_to_percent(text).or_else(|| concat_to_percent(text));
+            assert_eq!(joined(got).as_deref(), *want, "{text}");
+        }
     }
 
     fn findings(lang: Lang, src: &str) -> Vec<Finding> {
