@@ -978,6 +978,10 @@ fn rows_expr_at(
         if single_row(t) {
             return None;
         }
+        // `Component.objects.filter(pk__in=ids)`: no more rows than keys.
+        if primary_keys(t).is_some_and(|keys| !many_keys(ctx, func, before, keys, depth)) {
+            return None;
+        }
         return Some(ev("model"));
     }
     if f.calls.iter().any(|c| {
@@ -1073,6 +1077,11 @@ fn rows_expr_at(
         if let Some(ci) = a.value_call {
             let c = &f.calls[ci as usize];
             if ctx.index.db_op(f, c).is_some() {
+                if primary_keys(&a.value_text)
+                    .is_some_and(|keys| !many_keys(ctx, func, a.span.start, keys, depth))
+                {
+                    return None;
+                }
                 if one_entity(ctx, &spread_filters(ctx, func, a.span.start, &a.value_text)) {
                     return Some(ev("assign-scoped"));
                 }
@@ -1259,6 +1268,94 @@ pub fn one_entity(ctx: &Ctx, text: &str) -> bool {
         }
     }
     found
+}
+
+/// May the keys of a query that picks rows by primary key be many? The query returns no
+/// more rows than keys, so when nothing says the keys are many (a set of a few ids built
+/// in the function, the rows of one formset, a name that is not plural) nothing says the
+/// rows are. Keys with evidence of their own (rows of a query, request data, a plural
+/// parameter) leave the query's evidence as it was. Keys a user picked in a submitted form
+/// (`pk__in=form.cleaned_data["pk"]`, or a set filled from the rows so picked) are many too,
+/// as `request.POST.getlist("pk")` is.
+fn many_keys(ctx: &Ctx, func: Option<Idx>, before: u32, keys: &str, depth: u32) -> bool {
+    if rows_expr(ctx, func, before, keys, depth + 1).is_some() {
+        return true;
+    }
+    let f = ctx.facts;
+    let form = |t: &str| t.contains("cleaned_data[") || t.contains("cleaned_data.get(");
+    if form(keys) {
+        return true;
+    }
+    // A name assigned a form value, or filled in a loop over the rows a form picked.
+    let name = keys.trim();
+    let Some(a) = f.last_assign(func, before, name) else {
+        return false;
+    };
+    let filled = empty_collection(&a.value_text)
+        && f.loops.iter().any(|l| {
+            l.func == func
+                && l.span.start > a.span.end
+                && l.span.end <= before
+                && l.iter.as_deref().is_some_and(form)
+                && f.calls
+                    .iter()
+                    .any(|c| l.body.contains(&c.span) && c.path.len() == 2 && c.root() == name)
+        });
+    form(&a.value_text) || filled
+}
+
+/// The key list of a query that picks rows by primary key (`filter(pk__in=ids)`,
+/// `filter(id__in=[a.pk for a in rows], ...)`, Ruby `where(id: ids)`): the query returns at
+/// most one row per key, so the rows are as many as the keys, and the keys carry the
+/// evidence. Only the top-level arguments of the query's calls count.
+fn primary_keys(text: &str) -> Option<&str> {
+    let keys = ["pk__in=", "id__in=", "id: ", ":id => "];
+    let bytes = text.as_bytes();
+    let mut depth = 0i32;
+    let mut quote: Option<u8> = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        if let Some(q) = quote {
+            if b == q && bytes.get(i.wrapping_sub(1)) != Some(&b'\\') {
+                quote = None;
+            }
+            continue;
+        }
+        match b {
+            b'"' | b'\'' => quote = Some(b),
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth -= 1,
+            _ => {}
+        }
+        // An argument of a call of the chain: inside its parentheses, at the start of an
+        // argument (`(pk__in=`, `, id__in=`).
+        if depth != 1 || !matches!(b, b'(' | b',') {
+            continue;
+        }
+        let rest = text[i + 1..].trim_start();
+        let Some(key) = keys.iter().find(|k| rest.starts_with(**k)) else {
+            continue;
+        };
+        // Ruby's `id:` only in `where(...)`.
+        if key.contains(':') && !text[..i].ends_with("where") {
+            continue;
+        }
+        let value = &rest[key.len()..];
+        let mut d = 0i32;
+        let end = value
+            .char_indices()
+            .find(|&(_, c)| {
+                match c {
+                    '(' | '[' | '{' => d += 1,
+                    ')' | ']' | '}' => d -= 1,
+                    _ => {}
+                }
+                d < 0 || d == 0 && c == ','
+            })
+            .map_or(value.len(), |(j, _)| j);
+        let value = value[..end].trim();
+        return (!value.is_empty()).then_some(value);
+    }
+    None
 }
 
 /// Does the text after a model's name build one new instance: a call of the class itself
