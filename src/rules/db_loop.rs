@@ -294,8 +294,11 @@ pub fn group_guarded(f: &FileFacts, li: Idx, span: &Span) -> bool {
 pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
     let f = ctx.facts;
     let mut found: Vec<InLoop<'a>> = Vec::new();
-    // Tests and one-off schema migrations are not where requests wait.
-    if crate::handlers::is_test_path(ctx.path) || crate::handlers::is_migration_path(ctx.path) {
+    // Tests, test-data factories and one-off schema migrations are not where requests wait.
+    if crate::handlers::is_test_path(ctx.path)
+        || crate::handlers::is_migration_path(ctx.path)
+        || crate::handlers::imports_test_factories(f)
+    {
         return found;
     }
     let mut evidence: std::collections::HashMap<Idx, bool> = std::collections::HashMap::new();
