@@ -760,6 +760,26 @@ pub fn plural_name(name: &str) -> bool {
         "actions",
     ]
     .contains(&lower.as_str());
+    // `merged_attributes`, `extra_headers`, `model_fields`: the attributes of one object,
+    // the headers of one request, the fields of one schema.
+    let schema = [
+        "attributes",
+        "attrs",
+        "fields",
+        "columns",
+        "options",
+        "settings",
+        "headers",
+        "permissions",
+        "perms",
+        "kwargs",
+        "params",
+        "flags",
+        "choices",
+    ]
+    .iter()
+    .any(|s| lower.strip_suffix(s).is_some_and(|p| p.ends_with('_')));
+    let small = small || schema;
     (plural && !small) || ["_list", "list", "ids"].iter().any(|s| lower.ends_with(s))
 }
 
