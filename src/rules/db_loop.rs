@@ -1001,6 +1001,11 @@ fn rows_expr_at(
         if single_row(t) {
             return None;
         }
+        // `Relationship.objects.get_for_model(cls)`, `filter(model=self.__class__)`: the rows
+        // that configure one model class (its custom fields, relationships, webhooks).
+        if schema_rows(t) {
+            return None;
+        }
         // `Component.objects.filter(pk__in=ids)`: no more rows than keys.
         if primary_keys(t).is_some_and(|keys| !many_keys(ctx, func, before, keys, depth)) {
             return None;
@@ -1100,8 +1105,9 @@ fn rows_expr_at(
         if let Some(ci) = a.value_call {
             let c = &f.calls[ci as usize];
             if ctx.index.db_op(f, c).is_some() {
-                if primary_keys(&a.value_text)
-                    .is_some_and(|keys| !many_keys(ctx, func, a.span.start, keys, depth))
+                if schema_rows(&a.value_text)
+                    || primary_keys(&a.value_text)
+                        .is_some_and(|keys| !many_keys(ctx, func, a.span.start, keys, depth))
                 {
                     return None;
                 }
@@ -1325,6 +1331,54 @@ fn many_keys(ctx: &Ctx, func: Option<Idx>, before: u32, keys: &str, depth: u32) 
                     .any(|c| l.body.contains(&c.span) && c.path.len() == 2 && c.root() == name)
         });
     form(&a.value_text) || filled
+}
+
+/// Is one argument of the query a model class (`cls`, `type(self)`, `self.__class__`,
+/// `self.model`, `obj._meta.model`), positional or the value of a keyword? Its rows describe
+/// that class: configuration, a handful per model.
+fn schema_rows(text: &str) -> bool {
+    let class = |v: &str| {
+        let v = v.trim();
+        matches!(
+            v,
+            "cls" | "type(self)" | "self.__class__" | "self.model" | "model_class"
+        ) || v.ends_with("._meta.model")
+    };
+    let Some(open) = text.find('(') else {
+        return false;
+    };
+    // The arguments of the chain's calls, at their top level.
+    let mut depth = 0i32;
+    let mut start = open + 1;
+    let mut args: Vec<&str> = Vec::new();
+    for (i, c) in text.char_indices().skip_while(|&(i, _)| i < open) {
+        match c {
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth == 1 {
+                    start = i + 1;
+                }
+            }
+            ')' | ']' | '}' => {
+                if depth == 1 {
+                    args.push(&text[start..i]);
+                }
+                depth -= 1;
+            }
+            ',' if depth == 1 => {
+                args.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    args.iter().any(|a| {
+        let value = match a.split_once('=') {
+            Some((k, v)) if !v.starts_with('=') && !k.contains(['(', '[']) => v,
+            _ => a,
+        };
+        class(value)
+    })
 }
 
 /// The key list of a query that picks rows by primary key (`filter(pk__in=ids)`,
