@@ -107,6 +107,16 @@ pub fn is_test_path(path: &str) -> bool {
         || is_test_file(&file)
 }
 
+/// Does this Python file import factory_boy (`import factory`, `from factory.django import
+/// DjangoModelFactory`)? Its code builds test data: a few random rows per object made for a
+/// test or a demo database, not what requests run.
+pub fn imports_test_factories(f: &FileFacts) -> bool {
+    f.lang == Lang::Python
+        && f.imports
+            .iter()
+            .any(|i| i.source.split('.').next() == Some("factory"))
+}
+
 /// Python modules whose import marks a file as server code: web frameworks, ORMs, database
 /// drivers, job queues (the first segment of an absolute import).
 const SERVER_MODULES: &[&str] = &[

@@ -294,8 +294,11 @@ pub fn group_guarded(f: &FileFacts, li: Idx, span: &Span) -> bool {
 pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
     let f = ctx.facts;
     let mut found: Vec<InLoop<'a>> = Vec::new();
-    // Tests and one-off schema migrations are not where requests wait.
-    if crate::handlers::is_test_path(ctx.path) || crate::handlers::is_migration_path(ctx.path) {
+    // Tests, test-data factories and one-off schema migrations are not where requests wait.
+    if crate::handlers::is_test_path(ctx.path)
+        || crate::handlers::is_migration_path(ctx.path)
+        || crate::handlers::imports_test_factories(f)
+    {
         return found;
     }
     let mut evidence: std::collections::HashMap<Idx, bool> = std::collections::HashMap::new();
@@ -757,6 +760,26 @@ pub fn plural_name(name: &str) -> bool {
         "actions",
     ]
     .contains(&lower.as_str());
+    // `merged_attributes`, `extra_headers`, `model_fields`: the attributes of one object,
+    // the headers of one request, the fields of one schema.
+    let schema = [
+        "attributes",
+        "attrs",
+        "fields",
+        "columns",
+        "options",
+        "settings",
+        "headers",
+        "permissions",
+        "perms",
+        "kwargs",
+        "params",
+        "flags",
+        "choices",
+    ]
+    .iter()
+    .any(|s| lower.strip_suffix(s).is_some_and(|p| p.ends_with('_')));
+    let small = small || schema;
     (plural && !small) || ["_list", "list", "ids"].iter().any(|s| lower.ends_with(s))
 }
 
@@ -978,6 +1001,15 @@ fn rows_expr_at(
         if single_row(t) {
             return None;
         }
+        // `Relationship.objects.get_for_model(cls)`, `filter(model=self.__class__)`: the rows
+        // that configure one model class (its custom fields, relationships, webhooks).
+        if schema_rows(t) {
+            return None;
+        }
+        // `Component.objects.filter(pk__in=ids)`: no more rows than keys.
+        if primary_keys(t).is_some_and(|keys| !many_keys(ctx, func, before, keys, depth)) {
+            return None;
+        }
         return Some(ev("model"));
     }
     if f.calls.iter().any(|c| {
@@ -1073,6 +1105,12 @@ fn rows_expr_at(
         if let Some(ci) = a.value_call {
             let c = &f.calls[ci as usize];
             if ctx.index.db_op(f, c).is_some() {
+                if schema_rows(&a.value_text)
+                    || primary_keys(&a.value_text)
+                        .is_some_and(|keys| !many_keys(ctx, func, a.span.start, keys, depth))
+                {
+                    return None;
+                }
                 if one_entity(ctx, &spread_filters(ctx, func, a.span.start, &a.value_text)) {
                     return Some(ev("assign-scoped"));
                 }
@@ -1259,6 +1297,142 @@ pub fn one_entity(ctx: &Ctx, text: &str) -> bool {
         }
     }
     found
+}
+
+/// May the keys of a query that picks rows by primary key be many? The query returns no
+/// more rows than keys, so when nothing says the keys are many (a set of a few ids built
+/// in the function, the rows of one formset, a name that is not plural) nothing says the
+/// rows are. Keys with evidence of their own (rows of a query, request data, a plural
+/// parameter) leave the query's evidence as it was. Keys a user picked in a submitted form
+/// (`pk__in=form.cleaned_data["pk"]`, or a set filled from the rows so picked) are many too,
+/// as `request.POST.getlist("pk")` is.
+fn many_keys(ctx: &Ctx, func: Option<Idx>, before: u32, keys: &str, depth: u32) -> bool {
+    if rows_expr(ctx, func, before, keys, depth + 1).is_some() {
+        return true;
+    }
+    let f = ctx.facts;
+    let form = |t: &str| t.contains("cleaned_data[") || t.contains("cleaned_data.get(");
+    if form(keys) {
+        return true;
+    }
+    // A name assigned a form value, or filled in a loop over the rows a form picked.
+    let name = keys.trim();
+    let Some(a) = f.last_assign(func, before, name) else {
+        return false;
+    };
+    let filled = empty_collection(&a.value_text)
+        && f.loops.iter().any(|l| {
+            l.func == func
+                && l.span.start > a.span.end
+                && l.span.end <= before
+                && l.iter.as_deref().is_some_and(form)
+                && f.calls
+                    .iter()
+                    .any(|c| l.body.contains(&c.span) && c.path.len() == 2 && c.root() == name)
+        });
+    form(&a.value_text) || filled
+}
+
+/// Is one argument of the query a model class (`cls`, `type(self)`, `self.__class__`,
+/// `self.model`, `obj._meta.model`), positional or the value of a keyword? Its rows describe
+/// that class: configuration, a handful per model.
+fn schema_rows(text: &str) -> bool {
+    let class = |v: &str| {
+        let v = v.trim();
+        matches!(
+            v,
+            "cls" | "type(self)" | "self.__class__" | "self.model" | "model_class"
+        ) || v.ends_with("._meta.model")
+    };
+    let Some(open) = text.find('(') else {
+        return false;
+    };
+    // The arguments of the chain's calls, at their top level.
+    let mut depth = 0i32;
+    let mut start = open + 1;
+    let mut args: Vec<&str> = Vec::new();
+    for (i, c) in text.char_indices().skip_while(|&(i, _)| i < open) {
+        match c {
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth == 1 {
+                    start = i + 1;
+                }
+            }
+            ')' | ']' | '}' => {
+                if depth == 1 {
+                    args.push(&text[start..i]);
+                }
+                depth -= 1;
+            }
+            ',' if depth == 1 => {
+                args.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    args.iter().any(|a| {
+        let value = match a.split_once('=') {
+            Some((k, v)) if !v.starts_with('=') && !k.contains(['(', '[']) => v,
+            _ => a,
+        };
+        class(value)
+    })
+}
+
+/// The key list of a query that picks rows by primary key (`filter(pk__in=ids)`,
+/// `filter(id__in=[a.pk for a in rows], ...)`, Ruby `where(id: ids)`): the query returns at
+/// most one row per key, so the rows are as many as the keys, and the keys carry the
+/// evidence. Only the top-level arguments of the query's calls count.
+fn primary_keys(text: &str) -> Option<&str> {
+    let keys = ["pk__in=", "id__in=", "id: ", ":id => "];
+    let bytes = text.as_bytes();
+    let mut depth = 0i32;
+    let mut quote: Option<u8> = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        if let Some(q) = quote {
+            if b == q && bytes.get(i.wrapping_sub(1)) != Some(&b'\\') {
+                quote = None;
+            }
+            continue;
+        }
+        match b {
+            b'"' | b'\'' => quote = Some(b),
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth -= 1,
+            _ => {}
+        }
+        // An argument of a call of the chain: inside its parentheses, at the start of an
+        // argument (`(pk__in=`, `, id__in=`).
+        if depth != 1 || !matches!(b, b'(' | b',') {
+            continue;
+        }
+        let rest = text[i + 1..].trim_start();
+        let Some(key) = keys.iter().find(|k| rest.starts_with(**k)) else {
+            continue;
+        };
+        // Ruby's `id:` only in `where(...)`.
+        if key.contains(':') && !text[..i].ends_with("where") {
+            continue;
+        }
+        let value = &rest[key.len()..];
+        let mut d = 0i32;
+        let end = value
+            .char_indices()
+            .find(|&(_, c)| {
+                match c {
+                    '(' | '[' | '{' => d += 1,
+                    ')' | ']' | '}' => d -= 1,
+                    _ => {}
+                }
+                d < 0 || d == 0 && c == ','
+            })
+            .map_or(value.len(), |(j, _)| j);
+        let value = value[..end].trim();
+        return (!value.is_empty()).then_some(value);
+    }
+    None
 }
 
 /// Does the text after a model's name build one new instance: a call of the class itself

@@ -357,7 +357,10 @@ fn eager_fix(lang: Lang, rel: &str, to_many: bool) -> String {
 
 fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
     let f = ctx.facts;
-    if crate::handlers::is_test_path(ctx.path) || crate::handlers::is_migration_path(ctx.path) {
+    if crate::handlers::is_test_path(ctx.path)
+        || crate::handlers::is_migration_path(ctx.path)
+        || crate::handlers::imports_test_factories(f)
+    {
         return;
     }
     if !matches!(f.lang, Lang::Python | Lang::Ruby) || ctx.index.relations.is_empty() {

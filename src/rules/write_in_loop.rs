@@ -66,9 +66,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
     }
     // A test's own rows (`for r in Rendition.objects.all(): r.delete()` in a test's setup or
-    // teardown) are the few the test created. Database calls and helpers in loops are not
-    // reported in tests either (`db_loop::db_work`).
-    if crate::handlers::is_test_path(ctx.path) {
+    // teardown) are the few the test created; so are a test-data factory's. Database calls
+    // and helpers in loops are not reported there either (`db_loop::db_work`).
+    if crate::handlers::is_test_path(ctx.path) || crate::handlers::imports_test_factories(f) {
         return;
     }
     instance_writes(ctx, out, &mut seen);
