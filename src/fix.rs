@@ -9,10 +9,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::engine::{Analysis, Reported};
-use crate::rules::Edit;
+use crate::rules::{Edit, Finding};
 
 /// The rules whose fixes `--fix` applies.
 const APPLIED: &[&str] = &["sync-logging"];
+
+/// Does `--fix` apply this finding's fix?
+pub fn applies(f: &Finding) -> bool {
+    f.fix.is_some() && APPLIED.contains(&f.rule)
+}
 
 /// What `--fix` did.
 #[derive(Debug, Default)]
@@ -28,7 +33,7 @@ pub fn apply(analysis: &mut Analysis, root: &Path) -> Outcome {
     let mut out = Outcome::default();
     let mut by_file: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, r) in analysis.findings.iter().enumerate() {
-        if r.finding.fix.is_some() && APPLIED.contains(&r.finding.rule) {
+        if applies(&r.finding) {
             by_file.entry(r.path.clone()).or_default().push(i);
         }
     }

@@ -1207,6 +1207,13 @@ fn fix_rewrites_log_messages_and_reports_the_rest() {
         "{}",
         before.stdout
     );
+    // The summary counts what `--fix` would change (not the await rewrite).
+    let text = run(dir.path(), &["--no-cache", "."]);
+    assert!(
+        text.stdout.contains("; 1 fixable with `--fix`)"),
+        "{}",
+        text.stdout
+    );
     let fixed = run(
         dir.path(),
         &["--no-cache", "--fix", "--format", "json", "."],

@@ -210,6 +210,16 @@ pub fn render(a: &Analysis, opts: &RenderOptions) -> String {
         let hidden = super::hidden_note(a)
             .map(|h| format!("; {h}"))
             .unwrap_or_default();
+        let fixable = a
+            .findings
+            .iter()
+            .filter(|r| crate::fix::applies(&r.finding))
+            .count();
+        let hidden = if fixable > 0 {
+            format!("{hidden}; {} fixable with `--fix`", group(fixable as u64))
+        } else {
+            hidden
+        };
         out.push_str(&format!(
             "{} {} in {} {} ({} {} scanned in {:.2} s{hidden})\n",
             group(n as u64),
