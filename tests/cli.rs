@@ -1207,6 +1207,31 @@ fn fix_rewrites_log_messages_and_reports_the_rest() {
         "{}",
         before.stdout
     );
+    // The JSON report carries each fix, and whether `--fix` applies it.
+    let v: Value = serde_json::from_str(&before.stdout).expect("JSON report");
+    let applied: BTreeSet<(String, bool)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| !f["fix"].is_null())
+        .map(|f| {
+            (
+                format!(
+                    "{}:{}",
+                    f["rule"].as_str().unwrap_or(""),
+                    f["start"]["line"]
+                ),
+                f["fix"]["applied_by_fix_flag"] == true,
+            )
+        })
+        .collect();
+    assert_eq!(
+        applied,
+        BTreeSet::from([
+            ("sequential-await:2".to_string(), false),
+            ("sync-logging:8".to_string(), true)
+        ])
+    );
     // The summary counts what `--fix` would change (not the await rewrite).
     let text = run(dir.path(), &["--no-cache", "."]);
     assert!(

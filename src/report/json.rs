@@ -25,6 +25,15 @@ pub fn finding_json(r: &Reported) -> Value {
             "message": rel.message,
         })).collect::<Vec<_>>(),
         "fingerprint": r.fingerprint,
+        "fix": f.fix.as_ref().map(|(description, edits)| json!({
+            "description": description,
+            "applied_by_fix_flag": crate::fix::applies(f),
+            "edits": edits.iter().map(|e| json!({
+                "start": { "line": e.span.line, "column": e.span.col },
+                "end": { "line": e.span.end_line, "column": e.span.end_col },
+                "replacement": e.replacement,
+            })).collect::<Vec<_>>(),
+        })),
     })
 }
 
