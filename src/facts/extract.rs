@@ -184,11 +184,12 @@ enum Cap {
 
 impl Cap {
     /// Captures whose facts look at the nodes above them (a function's declarator or
-    /// `export`, a jump's block, an await's statement): the walk keeps those nodes.
+    /// `export`, a jump's block, an await's statement, whether an import runs on load): the
+    /// walk keeps those nodes.
     fn climbs(self) -> bool {
         matches!(
             self,
-            Cap::Function | Cap::Class | Cap::Jump | Cap::Await | Cap::PresentGuard
+            Cap::Function | Cap::Class | Cap::Jump | Cap::Await | Cap::PresentGuard | Cap::Import
         )
     }
 }
@@ -671,27 +672,6 @@ impl<'a> Lines<'a> {
 }
 
 const MAX_TEXT: usize = 240;
-
-/// Is this Python import not run when the module loads: inside a function, or under
-/// `if TYPE_CHECKING:`?
-fn lazy_import(src: &str, n: Node) -> bool {
-    let mut p = n.parent();
-    while let Some(x) = p {
-        let type_checking = || {
-            x.field("condition")
-                .is_some_and(|c| text(src, c).contains("TYPE_CHECKING"))
-                && x.field("consequence")
-                    .is_some_and(|b| b.byte_range().contains(&n.start_byte()))
-        };
-        match x.kind_name() {
-            "function_definition" | "lambda" => return true,
-            "if_statement" if type_checking() => return true,
-            _ => {}
-        }
-        p = x.parent();
-    }
-    false
-}
 
 fn text<'a>(src: &'a str, n: Node) -> &'a str {
     src.get(n.byte_range()).unwrap_or("")
@@ -2263,12 +2243,33 @@ impl<'a> Builder<'a> {
         });
     }
 
+    /// Is this Python import not run when the module loads: inside a function, or under
+    /// `if TYPE_CHECKING:`?
+    fn lazy_import(&self, n: Node) -> bool {
+        let mut p = self.ancestry.parent(n, n);
+        while let Some(x) = p {
+            let type_checking = || {
+                x.field("condition")
+                    .is_some_and(|c| text(self.src, c).contains("TYPE_CHECKING"))
+                    && x.field("consequence")
+                        .is_some_and(|b| b.byte_range().contains(&n.start_byte()))
+            };
+            match x.kind_name() {
+                "function_definition" | "lambda" => return true,
+                "if_statement" if type_checking() => return true,
+                _ => {}
+            }
+            p = self.ancestry.parent(n, x);
+        }
+        false
+    }
+
     fn import(&mut self, n: Node) {
         let src = self.src;
         match self.lang {
             Lang::Python => {
                 let module = n.field("module_name").map(|m| text(src, m).to_string());
-                let lazy = lazy_import(src, n);
+                let lazy = self.lazy_import(n);
                 let mut c = n.walk();
                 for name in n.children_by_field_name("name", &mut c) {
                     let (imported, local) = match name.kind_name() {

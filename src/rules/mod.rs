@@ -188,8 +188,11 @@ pub struct Finding {
     pub related: Vec<Related>,
     /// Hash of the normalised flagged code (baselines, fingerprints).
     pub code_hash: u64,
-    pub fix: Option<(String, Vec<Edit>)>,
+    pub fix: Option<Fix>,
 }
+
+/// A finding's fix: what it does, and the edits.
+pub type Fix = (String, Vec<Edit>);
 
 /// What a rule sees for one file.
 pub struct Ctx<'a> {

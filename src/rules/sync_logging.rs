@@ -2,7 +2,7 @@
 //! messages anywhere in server code.
 
 use super::request::on_request_path;
-use super::{Ctx, Edit, Finding};
+use super::{Ctx, Edit, Finding, Fix};
 use crate::facts::{ArgKind, Call, FileFacts};
 use crate::handlers;
 use crate::lang::Lang;
@@ -200,9 +200,6 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         });
     }
 }
-
-/// A finding's fix: what it does, and the edits.
-type Fix = (String, Vec<Edit>);
 
 /// The call rewritten so the message is built only when the record is emitted, where that
 /// can be written out: a Python f-string as a `logging` format with arguments (in a file
