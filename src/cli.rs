@@ -58,7 +58,8 @@ pub struct Cli {
     pub exit_zero: bool,
 
     /// Apply the fixes that rewrite code without changing what it does (log messages built
-    /// only when emitted) and report the findings left.
+    /// only when emitted, suppressions that suppress nothing removed) and report the
+    /// findings left.
     #[arg(long)]
     pub fix: bool,
 

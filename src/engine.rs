@@ -777,17 +777,33 @@ fn check_file(
     if config.enabled.contains(&"unused-suppression")
         && !config.ignored_for(path, "unused-suppression")
     {
+        // A file that did not parse cleanly or where a rule failed may have lost findings:
+        // its suppressions may only look unused, so no fix deletes them.
+        let whole = errors.is_empty() && f.error_spans.is_empty();
         for s in &sups {
+            let unused = |i: usize, r: &str| {
+                rules::is_known(r)
+                    && !s.used[i]
+                    && config.enabled.contains(&r)
+                    && !config.ignored_for(path, r)
+            };
+            let keep: Vec<&str> = s
+                .rules
+                .iter()
+                .enumerate()
+                .filter(|(i, r)| !unused(*i, r))
+                .map(|(_, r)| r.as_str())
+                .collect();
+            let fix = suppress::trimmed(s, &keep)
+                .filter(|_| whole && keep.len() < s.rules.len())
+                .map(|e| ("Remove the unused suppression".to_string(), vec![e]));
             for (i, r) in s.rules.iter().enumerate() {
                 let (message, label) = if !rules::is_known(r) {
                     (
                         format!("suppression names an unknown rule `{r}`"),
                         "unknown rule",
                     )
-                } else if !s.used[i]
-                    && config.enabled.iter().any(|e| e == r)
-                    && !config.ignored_for(path, r)
-                {
+                } else if unused(i, r) {
                     (
                         format!("suppression of `{r}` suppresses nothing"),
                         "unused suppression",
@@ -795,6 +811,7 @@ fn check_file(
                 } else {
                     continue;
                 };
+                let stale = unused(i, r);
                 raw.push(Finding {
                     rule: "unused-suppression",
                     span: s.span,
@@ -803,7 +820,8 @@ fn check_file(
                     help: "remove the suppression, or correct the rule id".into(),
                     related: Vec::new(),
                     code_hash: fnv1a(r.as_bytes()),
-                    fix: None,
+                    // Every unused rule of one comment carries the same edit (applied once).
+                    fix: if stale { fix.clone() } else { None },
                 });
             }
         }

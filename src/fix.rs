@@ -1,6 +1,7 @@
 //! `--fix`: applies the fixes findings carry to the files, where the rewrite keeps what the
-//! code does (a log message built only when it is emitted), and leaves the other findings,
-//! or those whose edits overlap another's, in the report. `sequential-await`'s rewrite
+//! code does (a log message built only when it is emitted, a suppression comment that
+//! suppresses nothing deleted), and leaves the other findings, or those whose edits overlap
+//! another's, in the report. `sequential-await`'s rewrite
 //! (`Promise.all`, `asyncio.gather`) changes the order work runs in and what happens when
 //! one await fails: it stays a suggestion (the help, SARIF's `fixes`), as ESLint and ruff
 //! keep such fixes out of their default `--fix`.
@@ -12,18 +13,22 @@ use crate::engine::{Analysis, Reported};
 use crate::rules::{Edit, Finding};
 
 /// The rules whose fixes `--fix` applies.
-const APPLIED: &[&str] = &["sync-logging"];
+const APPLIED: &[&str] = &["sync-logging", "unused-suppression"];
 
 /// Does `--fix` apply this finding's fix?
 pub fn applies(f: &Finding) -> bool {
     f.fix.is_some() && APPLIED.contains(&f.rule)
 }
 
+/// How many times `--fix` fixes and analyses again, at most.
+pub const MAX_ROUNDS: usize = 4;
+
 /// What `--fix` did.
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub fixed: usize,
-    pub files: usize,
+    /// The files rewritten.
+    pub files: Vec<String>,
     /// Files that could not be rewritten, and why (their findings stay in the report).
     pub errors: Vec<String>,
 }
@@ -43,7 +48,7 @@ pub fn apply(analysis: &mut Analysis, root: &Path) -> Outcome {
         match fix_file(&file, &analysis.findings, &found) {
             Ok(done) if done.is_empty() => {}
             Ok(done) => {
-                out.files += 1;
+                out.files.push(path.clone());
                 out.fixed += done.len();
                 for i in done {
                     fixed[i] = true;
@@ -75,6 +80,18 @@ fn fix_file(file: &Path, findings: &[Reported], found: &[usize]) -> Result<Vec<u
     let mut done = Vec::new();
     let mut edits: Vec<&Edit> = Vec::new();
     for (i, fix) in fixes {
+        // The same edits as a fix already taken (two unused rules of one suppression): done
+        // with it.
+        if !fix.is_empty()
+            && fix.iter().all(|e| {
+                edits
+                    .iter()
+                    .any(|t| t.span == e.span && t.replacement == e.replacement)
+            })
+        {
+            done.push(i);
+            continue;
+        }
         let fits = fix.iter().all(|e| {
             e.span.start <= e.span.end
                 && text.is_char_boundary(e.span.start as usize)

@@ -223,8 +223,8 @@ fn run(cli: Cli) -> miette::Result<u8> {
     } else {
         project::context_roots(&paths, &cwd)
     };
-    let mut analysis = pool
-        .install(|| {
+    let analyse = || {
+        pool.install(|| {
             engine::run_with_context(
                 &engine::RunOptions {
                     cache: cache.as_ref(),
@@ -236,22 +236,44 @@ fn run(cli: Cli) -> miette::Result<u8> {
                 &context,
             )
         })
-        .map_err(error)?;
+        .map_err(error)
+    };
+    let mut analysis = analyse()?;
     if let Some(code) = apply_workflow_options(&cli, workflow, &mut analysis)? {
         return Ok(code);
     }
     if cli.fix {
-        let done = fix::apply(&mut analysis, &cwd);
-        for e in &done.errors {
+        // Fix, then analyse the files again: the report shows what they hold now (lines
+        // move when a comment goes), and fixes that overlapped an applied one get their
+        // turn. A few rounds at most, as a fix may leave code that is reported again.
+        let mut fixed = 0;
+        let mut files = std::collections::BTreeSet::new();
+        let mut errors = std::collections::BTreeSet::new();
+        for _ in 0..fix::MAX_ROUNDS {
+            let done = fix::apply(&mut analysis, &cwd);
+            errors.extend(done.errors);
+            if done.fixed == 0 {
+                break;
+            }
+            fixed += done.fixed;
+            files.extend(done.files);
+            analysis = analyse()?;
+            // `--diff` reads the changed lines again: the fixes moved them.
+            let workflow = prepare_workflow_options(&cli)?;
+            if let Some(code) = apply_workflow_options(&cli, workflow, &mut analysis)? {
+                return Ok(code);
+            }
+        }
+        for e in &errors {
             eprintln!("n1lint: warning: not fixed: {e}");
         }
         if !cli.quiet {
             eprintln!(
                 "n1lint: fixed {} finding{} in {} file{}",
-                done.fixed,
-                if done.fixed == 1 { "" } else { "s" },
-                done.files,
-                if done.files == 1 { "" } else { "s" }
+                fixed,
+                if fixed == 1 { "" } else { "s" },
+                files.len(),
+                if files.len() == 1 { "" } else { "s" }
             );
         }
     }

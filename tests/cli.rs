@@ -1273,3 +1273,65 @@ fn fix_rewrites_log_messages_and_reports_the_rest() {
     );
     assert_eq!(rules(&again), ["sequential-await:2", "sync-logging:9"]);
 }
+
+#[test]
+fn fix_removes_suppressions_that_suppress_nothing() {
+    let dir = project();
+    // Line 2 is a real `SELECT *`, kept quiet by the comment above it.
+    let src = "def load(cur):\n    # n1lint-ignore: select-star -- legacy report\n    cur.execute(\"SELECT * FROM users\")\n\n\ndef other(x):\n    # n1lint-ignore: n-plus-one -- old loop\n    y = x + 1  # n1lint-ignore: select-star, sync-io\n    z = y  # n1lint-ignore: sync-io, select-stars\n    w = z  # see ticket 12 n1lint-ignore: sync-io\n    return w\n";
+    write(dir.path(), "app/jobs.py", src);
+    let crlf = "function g(a) {\r\n  // n1lint-ignore: sync-io\r\n  return a; /* n1lint-ignore: select-star */\r\n}\r\n";
+    write(dir.path(), "app/g.js", crlf);
+    // A file that does not parse: a suppression may only look unused there, so it stays.
+    let broken = "def broken(\n    x = 1  # n1lint-ignore: sync-io\nclass (:\n";
+    write(dir.path(), "app/broken.py", broken);
+    let fixed = run(
+        dir.path(),
+        &["--no-cache", "--fix", "--format", "json", "."],
+    );
+    assert_eq!(fixed.code, 1, "findings are left: {}", fixed.stderr);
+    assert!(
+        fixed.stderr.contains("fixed 6 findings in 2 files"),
+        "{}",
+        fixed.stderr
+    );
+    let now = std::fs::read_to_string(dir.path().join("app/jobs.py")).expect("jobs.py");
+    assert_eq!(
+        now,
+        "def load(cur):\n    # n1lint-ignore: select-star -- legacy report\n    cur.execute(\"SELECT * FROM users\")\n\n\ndef other(x):\n    y = x + 1\n    z = y  # n1lint-ignore: select-stars\n    w = z  # see ticket 12 n1lint-ignore: sync-io\n    return w\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("app/g.js")).expect("g.js"),
+        "function g(a) {\r\n  return a;\r\n}\r\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("app/broken.py")).expect("broken.py"),
+        broken
+    );
+    // What is left is reported where it is now: the unknown rule id (for the user to
+    // correct), the comment with other text in it, and the unparsed file's suppression.
+    let v: Value = serde_json::from_str(&fixed.stdout).expect("JSON report");
+    let left: Vec<String> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}:{}",
+                f["path"].as_str().unwrap_or(""),
+                f["start"]["line"],
+                f["message"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        left,
+        [
+            "app/broken.py:2:suppression of `sync-io` suppresses nothing",
+            "app/jobs.py:8:suppression names an unknown rule `select-stars`",
+            "app/jobs.py:9:suppression of `sync-io` suppresses nothing",
+        ],
+        "{}",
+        fixed.stdout
+    );
+}

@@ -12,13 +12,16 @@ fn write(root: &Path, rel: &str, content: &str) {
 
 /// Replaces the time in "(N files scanned in 0.02 s)" with a placeholder.
 fn redact_elapsed(s: &str) -> String {
+    const SCANNED: &str = " scanned in ";
     s.lines()
-        .map(
-            |line| match (line.find(" scanned in "), line.strip_suffix(" s)")) {
-                (Some(pos), Some(_)) => format!("{} scanned in [ELAPSED])", &line[..pos]),
-                _ => line.to_string(),
-            },
-        )
+        .map(|line| {
+            // `(N files scanned in 0.15 s)` or `(… in 0.15 s; 1 fixable with `--fix`)`.
+            let at = line.find(SCANNED).map(|p| p + SCANNED.len());
+            match at.and_then(|a| line[a..].find(" s").map(|e| (a, a + e + 2))) {
+                Some((a, e)) => format!("{}[ELAPSED]{}", &line[..a], &line[e..]),
+                None => line.to_string(),
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
         + "\n"

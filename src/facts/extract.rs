@@ -2131,11 +2131,25 @@ impl<'a> Builder<'a> {
             }
             (first, last)
         };
+        let before = self.src.get(ls..n.start_byte()).unwrap_or("").as_bytes();
+        let lead = before
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count() as u32;
+        let after = self.src.as_bytes().get(n.end_byte()..).unwrap_or(&[]);
+        let eol = if after.starts_with(b"\r\n") {
+            2
+        } else {
+            u8::from(after.first() == Some(&b'\n'))
+        };
         self.f.comments.push(Comment {
             span: self.lines.node(n),
             text: t.to_string(),
             own_line,
             target,
+            lead,
+            eol,
         });
     }
 

@@ -245,6 +245,11 @@ pub struct Comment {
     /// The lines (first, last) of the statement a trailing comment ends; for a comment on
     /// its own line, the next line.
     pub target: (u32, u32),
+    /// Spaces and tabs right before the comment on its line (its indentation, or the gap
+    /// after the code it trails), and the bytes of the line break right after it (0, 1 for
+    /// `\n`, 2 for `\r\n`): what deleting the comment deletes with it.
+    pub lead: u32,
+    pub eol: u8,
 }
 
 /// `name = value` (also `const name = value`, destructuring gives several names).
