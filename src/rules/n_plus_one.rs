@@ -142,6 +142,13 @@ fn queries_even_if_loaded(lang: Lang, m: &str) -> bool {
     }
 }
 
+/// A read method of one of the project's QuerySet or Manager classes
+/// (`translation.change_set.content()`): like `filter`, it builds a query of its own
+/// whether or not the relation was eager-loaded.
+fn custom_query(ctx: &Ctx, m: &str) -> bool {
+    ctx.facts.lang == Lang::Python && ctx.index.queryset_methods.contains(m)
+}
+
 /// Set writes that close a chain over a to-many relation (`order.items.filter(..).delete()`,
 /// `post.comments.where(..).update_all(..)`): the query methods before them only build the
 /// statement.
@@ -419,7 +426,7 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             queries_even_if_loaded(f.lang, m)
         } else {
             queries_if_not_loaded(f.lang, m)
-        };
+        } || custom_query(ctx, m);
         if !queries || !seen.insert(call.span.start) {
             continue;
         }
