@@ -40,6 +40,7 @@ pub struct LocalFacts {
     handlers: crate::handlers::FileHandlers,
     eager_methods: Vec<String>,
     queryset_methods: Vec<String>,
+    listed_serializers: Vec<String>,
     /// Module-level singletons: `Memories = MemoriesTable()` as (name, class).
     instances: Vec<(String, String)>,
     /// Ruby controllers that let only administrators or a development setup in
@@ -69,6 +70,7 @@ pub fn local_facts(path: &str, f: &FileFacts) -> LocalFacts {
         handlers: crate::handlers::find(path, f),
         eager_methods: eager_methods(f),
         queryset_methods: queryset_methods(f),
+        listed_serializers: listed_serializers(f),
         instances: instances(f),
         guarded_classes: crate::rules::unbounded_query::guarded_classes(f),
         requires_server: crate::handlers::requires_server_lib(f),
@@ -181,6 +183,10 @@ pub struct ProjectIndex {
     /// (`ChangeQuerySet.content`): on a to-many relation they build a new query, as
     /// `filter` does.
     pub queryset_methods: HashSet<String>,
+    /// Django REST framework serializers that render many objects at once: the
+    /// `serializer_class` of a list view (`ListAPIView`, `ListModelMixin`, a `ModelViewSet`)
+    /// or a class called with `many=True`.
+    pub listed_serializers: HashSet<String>,
     /// Functions that build a query and hand it back unevaluated.
     lazy_helpers: HashSet<(u32, Idx)>,
     /// `async` functions that await nothing: awaiting one overlaps nothing.
@@ -440,6 +446,7 @@ impl ProjectIndex {
             rels.extend(l.relations);
             ix.eager_methods.extend(l.eager_methods);
             ix.queryset_methods.extend(l.queryset_methods);
+            ix.listed_serializers.extend(l.listed_serializers);
             for (name, class) in l.instances {
                 ix.instances.entry(name).or_default().push(class);
             }
@@ -1836,5 +1843,52 @@ fn queryset_methods(f: &FileFacts) -> Vec<String> {
             out.push(fun.name.clone());
         }
     }
+    out
+}
+
+/// Serializer classes this file uses to render lists: the `serializer_class` of a DRF view
+/// that lists (`ListAPIView`, `ListCreateAPIView`, `ListModelMixin`, `ModelViewSet`,
+/// `ReadOnlyModelViewSet`), and classes called with `many=True`
+/// (`TagSerializer(tags, many=True)`).
+fn listed_serializers(f: &FileFacts) -> Vec<String> {
+    if f.lang != Lang::Python {
+        return Vec::new();
+    }
+    let last = |s: &str| -> String {
+        let s = s.split('[').next().unwrap_or(s).trim();
+        s.rsplit('.').next().unwrap_or(s).to_string()
+    };
+    let lists = |ci: Idx| {
+        f.classes[ci as usize].superclasses.iter().any(|s| {
+            matches!(
+                last(s).as_str(),
+                "ListAPIView"
+                    | "ListCreateAPIView"
+                    | "ListModelMixin"
+                    | "ModelViewSet"
+                    | "ReadOnlyModelViewSet"
+            )
+        })
+    };
+    let mut out = Vec::new();
+    for a in &f.assigns {
+        if a.func.is_none()
+            && a.targets.iter().any(|t| t == "serializer_class")
+            && a.class.is_some_and(lists)
+        {
+            out.push(last(&a.value_text));
+        }
+    }
+    for c in &f.calls {
+        let name = c.method();
+        if name.ends_with("Serializer")
+            && c.args
+                .iter()
+                .any(|a| a.keyword.as_deref() == Some("many") && a.text.ends_with("True"))
+        {
+            out.push(name.to_string());
+        }
+    }
+    out.retain(|n| !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_'));
     out
 }
