@@ -39,6 +39,8 @@ pub struct LocalFacts {
     default_pagination: bool,
     handlers: crate::handlers::FileHandlers,
     eager_methods: Vec<String>,
+    queryset_methods: Vec<String>,
+    listed_serializers: Vec<String>,
     /// Module-level singletons: `Memories = MemoriesTable()` as (name, class).
     instances: Vec<(String, String)>,
     /// Ruby controllers that let only administrators or a development setup in
@@ -67,6 +69,8 @@ pub fn local_facts(path: &str, f: &FileFacts) -> LocalFacts {
             && !crate::handlers::is_test_path(path),
         handlers: crate::handlers::find(path, f),
         eager_methods: eager_methods(f),
+        queryset_methods: queryset_methods(f),
+        listed_serializers: listed_serializers(f),
         instances: instances(f),
         guarded_classes: crate::rules::unbounded_query::guarded_classes(f),
         requires_server: crate::handlers::requires_server_lib(f),
@@ -175,6 +179,14 @@ pub struct ProjectIndex {
     /// Names of project methods that add an eager load to a query (a custom QuerySet or
     /// scope method whose body calls `select_related`, `prefetch_related`, `includes`, ...).
     pub eager_methods: HashSet<String>,
+    /// Names of read methods of the project's Django QuerySet and Manager classes
+    /// (`ChangeQuerySet.content`): on a to-many relation they build a new query, as
+    /// `filter` does.
+    pub queryset_methods: HashSet<String>,
+    /// Django REST framework serializers that render many objects at once: the
+    /// `serializer_class` of a list view (`ListAPIView`, `ListModelMixin`, a `ModelViewSet`)
+    /// or a class called with `many=True`.
+    pub listed_serializers: HashSet<String>,
     /// Functions that build a query and hand it back unevaluated.
     lazy_helpers: HashSet<(u32, Idx)>,
     /// `async` functions that await nothing: awaiting one overlaps nothing.
@@ -433,6 +445,8 @@ impl ProjectIndex {
             }
             rels.extend(l.relations);
             ix.eager_methods.extend(l.eager_methods);
+            ix.queryset_methods.extend(l.queryset_methods);
+            ix.listed_serializers.extend(l.listed_serializers);
             for (name, class) in l.instances {
                 ix.instances.entry(name).or_default().push(class);
             }
@@ -1739,5 +1753,142 @@ fn eager_methods(f: &FileFacts) -> Vec<String> {
             out.push(fun.name.clone());
         }
     }
+    out
+}
+
+/// Methods of Python classes that derive from a Django `QuerySet` or `Manager`
+/// (`class ChangeQuerySet(models.QuerySet)`): called on a related manager
+/// (`translation.change_set.content()`), each builds a query of its own. Not the framework's
+/// own names, private or dunder methods, or methods that write (their body calls `update`,
+/// `delete`, `create`...: `write-in-loop` judges those).
+fn queryset_methods(f: &FileFacts) -> Vec<String> {
+    if f.lang != Lang::Python {
+        return Vec::new();
+    }
+    let base = |s: &str| {
+        let s = s.split('[').next().unwrap_or(s).trim();
+        let last = s.rsplit('.').next().unwrap_or(s);
+        last.ends_with("QuerySet") || matches!(last, "Manager" | "BaseManager")
+    };
+    // Django's own QuerySet and related-manager API (`add`, `set` write through an m2m).
+    let builtin = [
+        "all",
+        "filter",
+        "exclude",
+        "get",
+        "first",
+        "last",
+        "order_by",
+        "count",
+        "exists",
+        "get_queryset",
+        "create",
+        "update",
+        "delete",
+        "none",
+        "iterator",
+        "values",
+        "values_list",
+        "annotate",
+        "aggregate",
+        "add",
+        "remove",
+        "clear",
+        "set",
+        "get_or_create",
+        "update_or_create",
+        "bulk_create",
+        "bulk_update",
+        "in_bulk",
+        "select_related",
+        "prefetch_related",
+        "using",
+        "distinct",
+        "only",
+        "defer",
+    ];
+    let writes = [
+        "update",
+        "delete",
+        "create",
+        "bulk_create",
+        "bulk_update",
+        "get_or_create",
+        "update_or_create",
+        "save",
+    ];
+    let mut out = Vec::new();
+    for (fi, fun) in f.functions.iter().enumerate() {
+        let Some(ci) = fun.class else { continue };
+        if fun.name.starts_with('_') || builtin.contains(&fun.name.as_str()) {
+            continue;
+        }
+        if !f.classes[ci as usize].superclasses.iter().any(|s| base(s)) {
+            continue;
+        }
+        let write = f
+            .calls
+            .iter()
+            .any(|c| c.func == Some(fi as Idx) && writes.contains(&c.method()));
+        // A method that eager-loads (`prefetch_full()`) reads the relation's rows to work
+        // on them together: group work, as `translation.unit_set.prefetch_full()` per
+        // translation exported.
+        let eager = f.calls.iter().any(|c| {
+            c.func == Some(fi as Idx)
+                && c.path
+                    .iter()
+                    .any(|s| matches!(s.name.as_str(), "select_related" | "prefetch_related"))
+        });
+        if !write && !eager {
+            out.push(fun.name.clone());
+        }
+    }
+    out
+}
+
+/// Serializer classes this file uses to render lists: the `serializer_class` of a DRF view
+/// that lists (`ListAPIView`, `ListCreateAPIView`, `ListModelMixin`, `ModelViewSet`,
+/// `ReadOnlyModelViewSet`), and classes called with `many=True`
+/// (`TagSerializer(tags, many=True)`).
+fn listed_serializers(f: &FileFacts) -> Vec<String> {
+    if f.lang != Lang::Python {
+        return Vec::new();
+    }
+    let last = |s: &str| -> String {
+        let s = s.split('[').next().unwrap_or(s).trim();
+        s.rsplit('.').next().unwrap_or(s).to_string()
+    };
+    let lists = |ci: Idx| {
+        f.classes[ci as usize].superclasses.iter().any(|s| {
+            matches!(
+                last(s).as_str(),
+                "ListAPIView"
+                    | "ListCreateAPIView"
+                    | "ListModelMixin"
+                    | "ModelViewSet"
+                    | "ReadOnlyModelViewSet"
+            )
+        })
+    };
+    let mut out = Vec::new();
+    for a in &f.assigns {
+        if a.func.is_none()
+            && a.targets.iter().any(|t| t == "serializer_class")
+            && a.class.is_some_and(lists)
+        {
+            out.push(last(&a.value_text));
+        }
+    }
+    for c in &f.calls {
+        let name = c.method();
+        if name.ends_with("Serializer")
+            && c.args
+                .iter()
+                .any(|a| a.keyword.as_deref() == Some("many") && a.text.ends_with("True"))
+        {
+            out.push(name.to_string());
+        }
+    }
+    out.retain(|n| !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_'));
     out
 }

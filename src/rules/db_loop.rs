@@ -1029,6 +1029,9 @@ fn rows_expr_at(
     {
         return Some(ev("file"));
     }
+    if json_file(&lower) {
+        return Some(ev("json-file"));
+    }
     if [
         "request.",
         "req.body",
@@ -1143,6 +1146,15 @@ fn rows_expr_at(
             param: Some((fi, pi.min(63) as u8)),
         })
     })
+}
+
+/// Is the text a JSON document read from a file (`json.load(handle)`, not `json.loads` of a
+/// string)? An import command's records: one per user, component or row of a dump, as many
+/// as the file holds, like the rows of a CSV file. Its own evidence kind (`json-file`):
+/// `write-in-loop` does not take it, since a JSON file as often holds a few settings (the
+/// tabs of one project's UI) written back one by one.
+fn json_file(lower: &str) -> bool {
+    lower.starts_with("json.load(") || lower.contains("(json.load(")
 }
 
 /// `filter(**query_args)` after `query_args = {"task": task, "annotation": instance}` in the

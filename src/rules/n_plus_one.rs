@@ -81,6 +81,119 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
     }
     lazy_loads(ctx, out, &mut seen);
+    serializer_fields(ctx, out, &mut seen);
+}
+
+/// Does the serializer class `ci` render lists: it, or a project class that derives from it
+/// (`ProjectCountsSerializer(ProjectSerializer)`), is one of the index's listed serializers?
+fn listed(ctx: &Ctx, ci: Idx) -> bool {
+    let name = &ctx.facts.classes[ci as usize].name;
+    let listed = &ctx.index.listed_serializers;
+    listed.contains(name)
+        || ctx.files.iter().any(|(_, ff)| {
+            ff.classes.iter().any(|c| {
+                listed.contains(&c.name)
+                    && c.superclasses
+                        .iter()
+                        .any(|s| s.rsplit('.').next() == Some(name.as_str()))
+            })
+        })
+}
+
+/// The model of a serializer class: `model = Project` in its nested `class Meta`.
+fn meta_model(f: &FileFacts, ci: Idx) -> Option<String> {
+    let outer = f.classes[ci as usize].body;
+    f.assigns.iter().find_map(|a| {
+        let meta = a.class?;
+        let c = &f.classes[meta as usize];
+        (c.name == "Meta"
+            && outer.contains(&c.span)
+            && a.func.is_none()
+            && a.targets.iter().any(|t| t == "model"))
+        .then(|| {
+            let v = a.value_text.trim();
+            v.rsplit('.').next().unwrap_or(v).to_string()
+        })
+    })
+}
+
+/// Django REST framework's `SerializerMethodField`: `get_<field>(self, obj)` runs once per
+/// object rendered. When the serializer renders lists (the `serializer_class` of a list view,
+/// or called with `many=True`) and the method queries a to-many relation of the object
+/// (`project.tasks.filter(...).count()`), the list runs one query per row, with no loop in
+/// the code. Only methods that query even when the view prefetched the relation (`filter`,
+/// `exists`, a project QuerySet method...), on a relation of the serializer's `Meta.model`.
+fn serializer_fields(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
+    let f = ctx.facts;
+    if f.lang != Lang::Python
+        || ctx.index.listed_serializers.is_empty()
+        || crate::handlers::is_test_path(ctx.path)
+    {
+        return;
+    }
+    for (fi, fun) in f.functions.iter().enumerate() {
+        let (Some(ci), Some(field)) = (fun.class, fun.name.strip_prefix("get_")) else {
+            continue;
+        };
+        if fun.params.len() < 2 || fun.params[0] != "self" {
+            continue;
+        }
+        let Some(decl) = f.assigns.iter().find(|a| {
+            a.class == Some(ci)
+                && a.func.is_none()
+                && a.targets.iter().any(|t| t == field)
+                && a.value_text.contains("SerializerMethodField")
+        }) else {
+            continue;
+        };
+        if !listed(ctx, ci) {
+            continue;
+        }
+        let Some(model) = meta_model(f, ci) else {
+            continue;
+        };
+        let obj = fun.params[1].as_str();
+        for call in &f.calls {
+            if call.func != Some(fi as Idx)
+                || call.in_loop.is_some()
+                || call.path.len() < 3
+                || call.root() != obj
+                || call.path[1].called
+            {
+                continue;
+            }
+            let rel = call.path[1].name.as_str();
+            let m = call.path[2].name.as_str();
+            let to_many = ctx
+                .index
+                .relations
+                .get(&(model.clone(), rel.to_string()))
+                .is_some_and(|r| r.to_many);
+            if !to_many
+                || !(queries_even_if_loaded(f.lang, m) || custom_query(ctx, m))
+                || writes_through_relation(f.lang, chain_end(f, call).method())
+                || !seen.insert(call.span.start)
+            {
+                continue;
+            }
+            let class = &f.classes[ci as usize].name;
+            out.push(db_loop::finding(
+                ID,
+                call.span,
+                format!(
+                    "`{obj}.{rel}.{m}` queries the `{rel}` relation once per object `{class}` renders, and `{class}` renders lists (field `{field}`)"
+                ),
+                "query per serialized object".into(),
+                format!("annotate the value onto the list view's queryset (`.annotate(...)` with `Count`/`Subquery` on `{rel}`) and read it from the object, or prefetch `{rel}` with a `Prefetch(...)` and compute it in Python"),
+                vec![Related {
+                    span: decl.span,
+                    message: format!("`{field}` is a `SerializerMethodField`: `{}` runs for each object", fun.name),
+                    path: None,
+                }],
+                call.hash,
+            ));
+        }
+    }
 }
 
 /// Is the loop in a Django signal receiver (`@receiver(post_save, sender=Rack)`) and over a
@@ -140,6 +253,13 @@ fn queries_even_if_loaded(lang: Lang, m: &str) -> bool {
                 | "iterator"
         ),
     }
+}
+
+/// A read method of one of the project's QuerySet or Manager classes
+/// (`translation.change_set.content()`): like `filter`, it builds a query of its own
+/// whether or not the relation was eager-loaded.
+fn custom_query(ctx: &Ctx, m: &str) -> bool {
+    ctx.facts.lang == Lang::Python && ctx.index.queryset_methods.contains(m)
 }
 
 /// Set writes that close a chain over a to-many relation (`order.items.filter(..).delete()`,
@@ -419,7 +539,7 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             queries_even_if_loaded(f.lang, m)
         } else {
             queries_if_not_loaded(f.lang, m)
-        };
+        } || custom_query(ctx, m);
         if !queries || !seen.insert(call.span.start) {
             continue;
         }

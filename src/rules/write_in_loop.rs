@@ -23,6 +23,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if direct_children(ctx, w.loop_idx) {
             continue;
         }
+        // The records of a JSON file are evidence for reads only (see `db_loop::json_file`).
+        if db_loop::evidence(ctx, w.loop_idx) == Some("json-file") {
+            continue;
+        }
         let subject = db_loop::loop_subject(l);
         let mut related = vec![db_loop::loop_related(l)];
         let (message, help) = match &w.kind {
