@@ -102,7 +102,18 @@ fn bounded_collection(iter: &str) -> bool {
     {
         return false;
     }
-    let lower = t.to_ascii_lowercase();
+    // The words below name a variable (`chunk`, `page_obj`, `batch`), not a class: a model
+    // written first (`Page.objects.live()`, `PageRevision.where(...)`) is a table's rows.
+    let class_len = t
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+        .map(char::len_utf8)
+        .sum::<usize>();
+    let lower = if t.starts_with(|c: char| c.is_ascii_uppercase()) {
+        t[class_len..].to_ascii_lowercase()
+    } else {
+        t.to_ascii_lowercase()
+    };
     let batched = [
         "chunk",
         "batch",
