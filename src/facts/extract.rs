@@ -796,6 +796,9 @@ struct Builder<'a> {
     fn_arg_of: FastMap<usize, usize>,
     /// Callback loops: (loop index, function node id) for ECMA.
     jumps: Vec<(u32, u32)>,
+    /// ECMA functions whose first parameter is a destructuring pattern (`([id, user]) =>`,
+    /// `({ id, email }) =>`): function start byte -> every name the pattern binds.
+    destructured: FastMap<u32, Vec<String>>,
     pending_members: Vec<(Span, Vec<String>)>,
     /// Calls directly under an `await` (node ids).
     awaited: FastSet<usize>,
@@ -838,6 +841,7 @@ impl<'a> Builder<'a> {
             call_ids: FastMap::default(),
             fn_arg_of: FastMap::default(),
             jumps: Vec::new(),
+            destructured: FastMap::default(),
             pending_members: Vec::new(),
             awaited: FastSet::default(),
             ancestry: Ancestry::default(),
@@ -1436,6 +1440,9 @@ impl<'a> Builder<'a> {
                         params.push(text(src, id).to_string());
                     }
                 }
+                if let Some(names) = destructured_first_param(p, src) {
+                    self.destructured.insert(n.start_byte() as u32, names);
+                }
             }
         } else if self.lang == Lang::Ruby && n.kind_name() == "lambda" {
             if let Some(b) = n.field("body") {
@@ -1732,7 +1739,15 @@ impl<'a> Builder<'a> {
                 _ => {
                     let f = self.f.functions.iter().find(|f| f.span == fn_arg.span);
                     match f {
-                        Some(f) => (f.body, f.params.iter().take(1).cloned().collect()),
+                        // A destructured first parameter binds several names, as
+                        // `for (const [id, user] of rows)` does.
+                        Some(f) => (
+                            f.body,
+                            self.destructured
+                                .get(&f.span.start)
+                                .cloned()
+                                .unwrap_or_else(|| f.params.iter().take(1).cloned().collect()),
+                        ),
                         None => (fn_arg.span, Vec::new()),
                     }
                 }
@@ -2694,6 +2709,22 @@ fn first_identifier(n: Node) -> Option<Node> {
         }
     }
     None
+}
+
+/// The names bound by an ECMA function's first parameter when it is an array or object
+/// pattern (`[ldapId, user]`, `{ id, name: label }`, TypeScript's `{ id }: Row`); `None`
+/// for a plain name.
+fn destructured_first_param(params: Node, src: &str) -> Option<Vec<String>> {
+    let mut c = params.walk();
+    let first = params.named_children(&mut c).next()?;
+    // TypeScript wraps each parameter (`required_parameter`, `optional_parameter`).
+    let pattern = first.field("pattern").unwrap_or(first);
+    if !matches!(pattern.kind_name(), "array_pattern" | "object_pattern") {
+        return None;
+    }
+    let mut names = Vec::new();
+    collect_identifiers(pattern, src, &mut names, 16);
+    (!names.is_empty()).then_some(names)
 }
 
 fn collect_identifiers(n: Node, src: &str, out: &mut Vec<String>, max: usize) {

@@ -1120,6 +1120,7 @@ fn rows_expr_at(
             let c = &f.calls[ci as usize];
             if ctx.index.db_op(f, c).is_some() {
                 if schema_rows(&a.value_text)
+                    || catalog_rows(&a.value_text)
                     || primary_keys(&a.value_text)
                         .is_some_and(|keys| !many_keys(ctx, func, a.span.start, keys, depth))
                 {
@@ -1402,6 +1403,22 @@ fn schema_rows(text: &str) -> bool {
         };
         class(value)
     })
+}
+
+/// Does the query read the database's own catalog (`information_schema.columns`,
+/// `pg_catalog`, `sqlite_master`)? Its rows describe the schema: a table's columns, a
+/// database's tables, fixed by the code's migrations.
+fn catalog_rows(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    [
+        "information_schema.",
+        "pg_catalog.",
+        "sqlite_master",
+        "sqlite_schema",
+        "pragma_table_info",
+    ]
+    .iter()
+    .any(|c| lower.contains(c))
 }
 
 /// The key list of a query that picks rows by primary key (`filter(pk__in=ids)`,
