@@ -2,3 +2,5 @@
 (function_definition) @function
 (lambda) @function
 (class_definition) @class
+; A `yield` makes its function a generator.
+(yield) @yield

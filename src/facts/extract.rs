@@ -179,6 +179,7 @@ enum Cap {
     DevGuard,
     OnceGuard,
     PresentGuard,
+    Yield,
     Other,
 }
 
@@ -291,6 +292,7 @@ fn cap_of(name: &str) -> Cap {
         "dev_guard" => Cap::DevGuard,
         "once_guard" => Cap::OnceGuard,
         "present_guard" => Cap::PresentGuard,
+        "yield" => Cap::Yield,
         _ => Cap::Other,
     }
 }
@@ -799,6 +801,8 @@ struct Builder<'a> {
     /// ECMA functions whose first parameter is a destructuring pattern (`([id, user]) =>`,
     /// `({ id, email }) =>`): function start byte -> every name the pattern binds.
     destructured: FastMap<u32, Vec<String>>,
+    /// Python `yield` expressions: their functions are generators.
+    yields: Vec<Span>,
     pending_members: Vec<(Span, Vec<String>)>,
     /// Calls directly under an `await` (node ids).
     awaited: FastSet<usize>,
@@ -842,6 +846,7 @@ impl<'a> Builder<'a> {
             fn_arg_of: FastMap::default(),
             jumps: Vec::new(),
             destructured: FastMap::default(),
+            yields: Vec::new(),
             pending_members: Vec::new(),
             awaited: FastSet::default(),
             ancestry: Ancestry::default(),
@@ -1031,6 +1036,7 @@ impl<'a> Builder<'a> {
                     .f
                     .once_guards
                     .push((n.start_byte() as u32, n.end_byte() as u32)),
+                Cap::Yield => self.yields.push(self.lines.node(n)),
                 // The rest of the block after an early return that fires when a value is
                 // there: it runs only when the value is missing.
                 Cap::PresentGuard => {
@@ -1469,6 +1475,7 @@ impl<'a> Builder<'a> {
             arg_of,
             exported,
             default_export,
+            generator: false,
         });
     }
 
@@ -2497,6 +2504,11 @@ impl<'a> Builder<'a> {
                 }
                 (c, _) => c,
             };
+        }
+        for y in &self.yields {
+            if let Some(fi) = func_of(y) {
+                f.functions[fi as usize].generator = true;
+            }
         }
         // Loop nesting.
         let loop_body_spans: Vec<Span> = f.loops.iter().map(|l| l.body).collect();

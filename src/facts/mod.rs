@@ -68,6 +68,9 @@ pub struct Function {
     /// `export default function ...`.
     #[serde(default)]
     pub default_export: bool,
+    /// A Python generator (its own body holds a `yield`): a call only builds the generator,
+    /// its body runs where the generator is iterated.
+    pub generator: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

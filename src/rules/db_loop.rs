@@ -163,6 +163,38 @@ fn bounded_collection(iter: &str) -> bool {
     !schemaish.contains(&last_lower.as_str()) && !forms
 }
 
+/// Is the generator `call` returns iterated where it is called: what a loop or
+/// comprehension iterates (`for row in rows_of(item)`), or the argument of a call that
+/// consumes it (`list(...)`, `sorted(...)`, `"".join(...)`, `any(...)`)?
+fn consumed_here(f: &FileFacts, call: &Call) -> bool {
+    f.loops
+        .iter()
+        .any(|l| l.iter_span.is_some_and(|s| s.contains(&call.span)))
+        || f.calls.iter().any(|c| {
+            c.args.iter().any(|a| a.span == call.span)
+                && matches!(
+                    c.method(),
+                    "list"
+                        | "tuple"
+                        | "set"
+                        | "frozenset"
+                        | "dict"
+                        | "sorted"
+                        | "sum"
+                        | "min"
+                        | "max"
+                        | "any"
+                        | "all"
+                        | "next"
+                        | "join"
+                        | "extend"
+                        | "update"
+                        | "deque"
+                        | "Counter"
+                )
+        })
+}
+
 /// Is the call part of a `return`/`break`/`raise` that leaves the loop (so it runs at most
 /// once)? A `return` inside a callback loop's own function ends one iteration only.
 pub fn leaves_loop(f: &FileFacts, li: Idx, span: &Span, func: Option<Idx>) -> bool {
@@ -390,6 +422,13 @@ pub fn db_work<'a>(ctx: &Ctx<'a>) -> Vec<InLoop<'a>> {
                 // A helper that queries only on some branch of its own (a cache miss, a rare
                 // case) may run no query at all.
                 if ctx.index.conditional.contains(&target) {
+                    continue;
+                }
+                // Calling a generator runs none of its body: unless the loop iterates it
+                // there, its queries run wherever the generator is consumed.
+                if ctx.files[target.0 as usize].1.functions[target.1 as usize].generator
+                    && !consumed_here(f, call)
+                {
                     continue;
                 }
                 // The item must reach the helper's query through the arguments.
