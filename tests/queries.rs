@@ -42,6 +42,7 @@ fn every_query_compiles_with_known_predicates() {
                         | "await"
                         | "rescue"
                         | "branch"
+                        | "yield"
                 ) || name.starts_with('_'),
                 "{lang}: capture @{name} is not read by the extractor"
             );
