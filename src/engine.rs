@@ -798,20 +798,22 @@ fn check_file(
                 .filter(|_| whole && keep.len() < s.rules.len())
                 .map(|e| ("Remove the unused suppression".to_string(), vec![e]));
             for (i, r) in s.rules.iter().enumerate() {
-                let (message, label) = if !rules::is_known(r) {
+                // Every unused rule of one comment carries the same edit (applied once).
+                let (message, label, fix) = if !rules::is_known(r) {
                     (
                         format!("suppression names an unknown rule `{r}`"),
                         "unknown rule",
+                        None,
                     )
                 } else if unused(i, r) {
                     (
                         format!("suppression of `{r}` suppresses nothing"),
                         "unused suppression",
+                        fix.clone(),
                     )
                 } else {
                     continue;
                 };
-                let stale = unused(i, r);
                 raw.push(Finding {
                     rule: "unused-suppression",
                     span: s.span,
@@ -820,8 +822,7 @@ fn check_file(
                     help: "remove the suppression, or correct the rule id".into(),
                     related: Vec::new(),
                     code_hash: fnv1a(r.as_bytes()),
-                    // Every unused rule of one comment carries the same edit (applied once).
-                    fix: if stale { fix.clone() } else { None },
+                    fix,
                 });
             }
         }

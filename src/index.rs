@@ -185,7 +185,7 @@ pub struct ProjectIndex {
     pub queryset_methods: HashSet<String>,
     /// Django REST framework serializers that render many objects at once: the
     /// `serializer_class` of a list view (`ListAPIView`, `ListModelMixin`, a `ModelViewSet`)
-    /// or a class called with `many=True`.
+    /// or a class called with `many=True`, and the project classes those derive from.
     pub listed_serializers: HashSet<String>,
     /// Functions that build a query and hand it back unevaluated.
     lazy_helpers: HashSet<(u32, Idx)>,
@@ -487,6 +487,17 @@ impl ProjectIndex {
                 .filter(|&(_, (server, all))| server > 0 && 2 * server >= all)
                 .map(|(d, _)| d.to_string()),
         );
+        // A project serializer that a listed one derives from (`ProjectCountsSerializer(
+        // ProjectSerializer)`) renders those lists too.
+        let bases: Vec<String> = skeletons
+            .iter()
+            .flat_map(|(_, f)| &f.classes)
+            .filter(|c| ix.listed_serializers.contains(&c.name))
+            .flat_map(|c| &c.superclasses)
+            .filter_map(|s| s.rsplit('.').next())
+            .map(str::to_string)
+            .collect();
+        ix.listed_serializers.extend(bases);
         ix.ruby_server_dirs(skeletons, &requires_server);
         for (model, attr, rel) in rels {
             let e = ix.relation_names.entry(attr.clone()).or_insert(rel.to_many);
@@ -1760,7 +1771,8 @@ fn eager_methods(f: &FileFacts) -> Vec<String> {
 /// (`class ChangeQuerySet(models.QuerySet)`): called on a related manager
 /// (`translation.change_set.content()`), each builds a query of its own. Not the framework's
 /// own names, private or dunder methods, or methods that write (their body calls `update`,
-/// `delete`, `create`...: `write-in-loop` judges those).
+/// `delete`, `create`...: `write-in-loop` judges those). Methods that eager-load are in
+/// [`eager_methods`], and `n_plus_one::custom_query` leaves them out.
 fn queryset_methods(f: &FileFacts) -> Vec<String> {
     if f.lang != Lang::Python {
         return Vec::new();
@@ -1817,29 +1829,22 @@ fn queryset_methods(f: &FileFacts) -> Vec<String> {
         "update_or_create",
         "save",
     ];
+    let writing: HashSet<Idx> = f
+        .calls
+        .iter()
+        .filter(|c| writes.contains(&c.method()))
+        .filter_map(|c| c.func)
+        .collect();
     let mut out = Vec::new();
     for (fi, fun) in f.functions.iter().enumerate() {
         let Some(ci) = fun.class else { continue };
-        if fun.name.starts_with('_') || builtin.contains(&fun.name.as_str()) {
+        if fun.name.starts_with('_')
+            || builtin.contains(&fun.name.as_str())
+            || writing.contains(&(fi as Idx))
+        {
             continue;
         }
-        if !f.classes[ci as usize].superclasses.iter().any(|s| base(s)) {
-            continue;
-        }
-        let write = f
-            .calls
-            .iter()
-            .any(|c| c.func == Some(fi as Idx) && writes.contains(&c.method()));
-        // A method that eager-loads (`prefetch_full()`) reads the relation's rows to work
-        // on them together: group work, as `translation.unit_set.prefetch_full()` per
-        // translation exported.
-        let eager = f.calls.iter().any(|c| {
-            c.func == Some(fi as Idx)
-                && c.path
-                    .iter()
-                    .any(|s| matches!(s.name.as_str(), "select_related" | "prefetch_related"))
-        });
-        if !write && !eager {
+        if f.classes[ci as usize].superclasses.iter().any(|s| base(s)) {
             out.push(fun.name.clone());
         }
     }

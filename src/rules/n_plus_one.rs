@@ -87,17 +87,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
 /// Does the serializer class `ci` render lists: it, or a project class that derives from it
 /// (`ProjectCountsSerializer(ProjectSerializer)`), is one of the index's listed serializers?
 fn listed(ctx: &Ctx, ci: Idx) -> bool {
-    let name = &ctx.facts.classes[ci as usize].name;
-    let listed = &ctx.index.listed_serializers;
-    listed.contains(name)
-        || ctx.files.iter().any(|(_, ff)| {
-            ff.classes.iter().any(|c| {
-                listed.contains(&c.name)
-                    && c.superclasses
-                        .iter()
-                        .any(|s| s.rsplit('.').next() == Some(name.as_str()))
-            })
-        })
+    ctx.index
+        .listed_serializers
+        .contains(&ctx.facts.classes[ci as usize].name)
 }
 
 /// The model of a serializer class: `model = Project` in its nested `class Meta`.
@@ -257,9 +249,13 @@ fn queries_even_if_loaded(lang: Lang, m: &str) -> bool {
 
 /// A read method of one of the project's QuerySet or Manager classes
 /// (`translation.change_set.content()`): like `filter`, it builds a query of its own
-/// whether or not the relation was eager-loaded.
+/// whether or not the relation was eager-loaded. Not one that eager-loads
+/// (`prefetch_full()`): it reads the relation's rows to work on them together, group work
+/// (`translation.unit_set.prefetch_full()` per translation exported).
 fn custom_query(ctx: &Ctx, m: &str) -> bool {
-    ctx.facts.lang == Lang::Python && ctx.index.queryset_methods.contains(m)
+    ctx.facts.lang == Lang::Python
+        && ctx.index.queryset_methods.contains(m)
+        && !ctx.index.eager_methods.contains(m)
 }
 
 /// Set writes that close a chain over a to-many relation (`order.items.filter(..).delete()`,
