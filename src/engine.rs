@@ -497,6 +497,12 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
         .map(|(_, p)| (p.path.as_str(), &p.skeleton))
         .collect();
     let mut index = ProjectIndex::new(&skeletons, locals, opts.config);
+    if timings {
+        eprintln!(
+            "timing: index tables {:.2} s",
+            start.elapsed().as_secs_f64()
+        );
+    }
     let scans: Vec<FileScan> = files
         .par_iter()
         .enumerate()
@@ -508,7 +514,13 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
                 .unwrap_or_default()
         })
         .collect();
+    if timings {
+        eprintln!("timing: index scans {:.2} s", start.elapsed().as_secs_f64());
+    }
     index.link(&skeletons, scans);
+    if timings {
+        eprintln!("timing: index link {:.2} s", start.elapsed().as_secs_f64());
+    }
     // Only files that define a helper have calls inside one.
     let with_helpers: HashSet<u32> = index.helpers.keys().map(|k| k.0).collect();
     let calls: Vec<Vec<HelperCall>> = files
@@ -527,6 +539,12 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
             .unwrap_or_default()
         })
         .collect();
+    if timings {
+        eprintln!(
+            "timing: helper calls {:.2} s",
+            start.elapsed().as_secs_f64()
+        );
+    }
     index.link_params(calls);
     // Which plural parameters callers fill with query rows: only the files that call a
     // function looping over one.
