@@ -218,6 +218,33 @@ fn prepare(path: String, f: &FileFacts, stored: Option<Stored>) -> Prepared {
     }
 }
 
+/// With `N1LINT_TIMINGS`: prints the wall time since `start` and the CPU time of the process
+/// so far, at the end of a step.
+fn mark(step: &str, start: Instant) {
+    eprintln!(
+        "timing: {step} {:.2} s (process CPU {:.2} s)",
+        start.elapsed().as_secs_f64(),
+        process_cpu().as_secs_f64()
+    );
+}
+
+/// User and system CPU time of this process so far (zero where unknown).
+fn process_cpu() -> Duration {
+    #[cfg(unix)]
+    {
+        // SAFETY: `usage` is a valid, writable rusage; the call only writes to it.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0 {
+            let tv = |t: libc::timeval| {
+                Duration::from_secs(t.tv_sec.max(0) as u64)
+                    + Duration::from_micros(t.tv_usec.max(0) as u64)
+            };
+            return tv(usage.ru_utime) + tv(usage.ru_stime);
+        }
+    }
+    Duration::ZERO
+}
+
 /// A prepared file's facts, back from the store; extracted again if the store lost them.
 fn facts_back(
     c: &Candidate,
@@ -390,10 +417,7 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
 
     let timings = std::env::var_os("N1LINT_TIMINGS").is_some();
     if timings {
-        eprintln!(
-            "timing: walk+parse+extract {:.2} s",
-            start.elapsed().as_secs_f64()
-        );
+        mark("walk+parse+extract", start);
     }
     // The run key: every file and its content. An unchanged project reuses the last run.
     let mut keys: Vec<(String, String)> = Vec::with_capacity(outcomes.len());
@@ -498,10 +522,7 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
         .collect();
     let mut index = ProjectIndex::new(&skeletons, locals, opts.config);
     if timings {
-        eprintln!(
-            "timing: index tables {:.2} s",
-            start.elapsed().as_secs_f64()
-        );
+        mark("index tables", start);
     }
     let scans: Vec<FileScan> = files
         .par_iter()
@@ -515,11 +536,11 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
         })
         .collect();
     if timings {
-        eprintln!("timing: index scans {:.2} s", start.elapsed().as_secs_f64());
+        mark("index scans", start);
     }
     index.link(&skeletons, scans);
     if timings {
-        eprintln!("timing: index link {:.2} s", start.elapsed().as_secs_f64());
+        mark("index link", start);
     }
     // Only files that define a helper have calls inside one.
     let with_helpers: HashSet<u32> = index.helpers.keys().map(|k| k.0).collect();
@@ -540,10 +561,7 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
         })
         .collect();
     if timings {
-        eprintln!(
-            "timing: helper calls {:.2} s",
-            start.elapsed().as_secs_f64()
-        );
+        mark("helper calls", start);
     }
     index.link_params(calls);
     // Which plural parameters callers fill with query rows: only the files that call a
@@ -575,7 +593,7 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
     analysis.handlers = index.request.counts.clone();
     analysis.reached = index.request.reached.len();
     if timings {
-        eprintln!("timing: index {:.2} s", start.elapsed().as_secs_f64());
+        mark("index", start);
     }
 
     // Pass 3: rules per file (in parallel), each file's facts back from the store.
@@ -601,7 +619,7 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
         })
         .collect();
     if timings {
-        eprintln!("timing: rules {:.2} s", start.elapsed().as_secs_f64());
+        mark("rules", start);
     }
     for (found, errors) in per_file {
         analysis.findings.extend(found);
