@@ -804,6 +804,8 @@ struct Builder<'a> {
     /// Python `yield` expressions: their functions are generators.
     yields: Vec<Span>,
     pending_members: Vec<(Span, Vec<String>)>,
+    /// Member chains (`a.b.c`), read in `finish` only for those inside a loop: most are not.
+    member_nodes: Vec<Node<'a>>,
     /// Calls directly under an `await` (node ids).
     awaited: FastSet<usize>,
     ancestry: Ancestry<'a>,
@@ -848,6 +850,7 @@ impl<'a> Builder<'a> {
             destructured: FastMap::default(),
             yields: Vec::new(),
             pending_members: Vec::new(),
+            member_nodes: Vec::new(),
             awaited: FastSet::default(),
             ancestry: Ancestry::default(),
         }
@@ -2396,38 +2399,8 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn member(&mut self, n: Node) {
-        // Chains rooted at a plain name; inner chains (`a.b` of `a.b.c`) are dropped later.
-        let mut path = Vec::new();
-        let mut cur = n;
-        let mut guard = 0;
-        loop {
-            guard += 1;
-            if guard > 32 {
-                return;
-            }
-            match cur.kind_name() {
-                "member_expression" | "attribute" => {
-                    let prop = cur
-                        .field("property")
-                        .or_else(|| cur.field("attribute"))
-                        .map(|p| text(self.src, p))
-                        .unwrap_or("");
-                    path.push(prop.to_string());
-                    match cur.field("object") {
-                        Some(o) => cur = o,
-                        None => return,
-                    }
-                }
-                "identifier" | "this" => {
-                    path.push(text(self.src, cur).to_string());
-                    break;
-                }
-                _ => return,
-            }
-        }
-        path.reverse();
-        self.pending_members.push((self.lines.node(n), path));
+    fn member(&mut self, n: Node<'a>) {
+        self.member_nodes.push(n);
     }
 
     // ---------------------------------------------------------------- linking
@@ -2573,6 +2546,24 @@ impl<'a> Builder<'a> {
             a.class = class_nest.innermost(&a.span);
         }
         let mut pending = std::mem::take(&mut self.pending_members);
+        // Inner chains share their start with the outer one and lie in the same loops, so
+        // the ones outside loops can go before the duplicates do.
+        for &n in &self.member_nodes {
+            if deadline.poll() {
+                return Err(timeout);
+            }
+            let bytes = Span {
+                start: n.start_byte() as u32,
+                end: n.end_byte() as u32,
+                ..Span::default()
+            };
+            if in_loop_of(&bytes).is_none() {
+                continue;
+            }
+            if let Some(path) = member_path(self.src, n) {
+                pending.push((self.lines.node(n), path));
+            }
+        }
         pending.sort_by_key(|(s, _)| (s.start, std::cmp::Reverse(s.end)));
         pending.dedup_by_key(|(s, _)| s.start);
         for (span, path) in pending {
@@ -2623,6 +2614,38 @@ impl<'a> Builder<'a> {
             },
         ))
     }
+}
+
+/// The names of member chain `n` rooted at a plain name (`a.b.c` → `a`, `b`, `c`);
+/// `None` for other chains (`f().b`).
+fn member_path(src: &str, n: Node) -> Option<Vec<String>> {
+    let mut path = Vec::new();
+    let mut cur = n;
+    let mut guard = 0;
+    loop {
+        guard += 1;
+        if guard > 32 {
+            return None;
+        }
+        match cur.kind_name() {
+            "member_expression" | "attribute" => {
+                let prop = cur
+                    .field("property")
+                    .or_else(|| cur.field("attribute"))
+                    .map(|p| text(src, p))
+                    .unwrap_or("");
+                path.push(prop.to_string());
+                cur = cur.field("object")?;
+            }
+            "identifier" | "this" => {
+                path.push(text(src, cur).to_string());
+                break;
+            }
+            _ => return None,
+        }
+    }
+    path.reverse();
+    Some(path)
 }
 
 /// The segment for an expression a path cannot look into (a literal, a lambda): its text
