@@ -1515,14 +1515,29 @@ impl<'a> Builder<'a> {
                 out.push(strip(text(self.src, d)));
             }
         }
-        let mut prev = n.prev_named_sibling();
         let mut before = Vec::new();
-        while let Some(p) = prev {
-            if p.kind_name() != "decorator" {
-                break;
+        match self
+            .ancestry
+            .parent(n, n)
+            .and_then(|p| named_position(p, n))
+        {
+            Some((kids, i)) => before.extend(
+                kids[..i]
+                    .iter()
+                    .rev()
+                    .take_while(|p| p.kind_name() == "decorator")
+                    .map(|p| strip(text(self.src, *p))),
+            ),
+            None => {
+                let mut prev = n.prev_named_sibling();
+                while let Some(p) = prev {
+                    if p.kind_name() != "decorator" {
+                        break;
+                    }
+                    before.push(strip(text(self.src, p)));
+                    prev = p.prev_named_sibling();
+                }
             }
-            before.push(strip(text(self.src, p)));
-            prev = p.prev_named_sibling();
         }
         before.reverse();
         before.extend(out);
@@ -1798,19 +1813,23 @@ impl<'a> Builder<'a> {
         self.f.exit_texts.push(short(self.src, n));
         // A `return`/`break` that is the last statement of a body: if that body is a loop's
         // (decided in `finish`, once callback loops exist), the loop runs once.
-        if n.next_named_sibling().is_some() {
-            return;
-        }
         let Some(p) = self.ancestry.parent(n, n) else {
             return;
         };
+        let last = match named_position(p, n) {
+            Some((kids, i)) => i + 1 == kids.len(),
+            None => n.next_named_sibling().is_none(),
+        };
+        if !last {
+            return;
+        }
         let body = if p.kind_name() == "expression_statement" {
             self.ancestry.parent(n, p)
         } else {
             Some(p)
         };
         if let Some(b) = body {
-            if b.kind_name() == "expression_statement" || n.next_named_sibling().is_some() {
+            if b.kind_name() == "expression_statement" {
                 return;
             }
             self.jumps
@@ -2037,17 +2056,27 @@ impl<'a> Builder<'a> {
             .parent(n, block)
             .is_some_and(|p| matches!(p.kind_name(), "finally_clause" | "finally"));
         // The statement's index among its siblings (bounded).
-        let mut index = 0u32;
-        let mut prev = stmt.prev_named_sibling();
-        while let Some(p) = prev {
-            if p.kind_name() != "comment" {
-                index += 1;
+        let index = match named_position(block, stmt) {
+            Some((kids, i)) => kids[..i]
+                .iter()
+                .filter(|k| k.kind_name() != "comment")
+                .count(),
+            None => {
+                let mut index = 0;
+                let mut prev = stmt.prev_named_sibling();
+                while let Some(p) = prev {
+                    if p.kind_name() != "comment" {
+                        index += 1;
+                    }
+                    prev = p.prev_named_sibling();
+                }
+                index
             }
-            if index > 100_000 {
-                return;
-            }
-            prev = p.prev_named_sibling();
+        };
+        if index > 100_000 {
+            return;
         }
+        let index = index as u32;
         let mut binds = Vec::new();
         if let Some(t) = target {
             match t.kind_name() {
@@ -2646,6 +2675,16 @@ fn member_path(src: &str, n: Node) -> Option<Vec<String>> {
     }
     path.reverse();
     Some(path)
+}
+
+/// `n` among the named children of its parent `p`: the children and `n`'s index; `None`
+/// when `n` is not one of them. `Node::prev_named_sibling` and `next_named_sibling` find the
+/// parent again from the root on every call.
+fn named_position<'t>(p: Node<'t>, n: Node) -> Option<(Vec<Node<'t>>, usize)> {
+    let mut c = p.walk();
+    let kids: Vec<Node<'t>> = p.named_children(&mut c).collect();
+    let i = kids.iter().position(|k| k.id() == n.id())?;
+    Some((kids, i))
 }
 
 /// The segment for an expression a path cannot look into (a literal, a lambda): its text
