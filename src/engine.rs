@@ -583,6 +583,7 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
                         config: opts.config,
                         files: &skeletons,
                         file: i as u32,
+                        server_code: !crate::handlers::not_server_code(&p.path),
                     };
                     crate::rules::db_loop::plural_feeds(&ctx, targets)
                 }))
@@ -784,6 +785,7 @@ fn check_file(
         config,
         files,
         file,
+        server_code: !crate::handlers::not_server_code(path),
     };
     let mut errors = Vec::new();
     let mut raw: Vec<Finding> = Vec::new();

@@ -301,6 +301,7 @@ impl ProjectIndex {
                         config,
                         files,
                         file: i,
+                        server_code: !crate::handlers::not_server_code(files[i as usize].0),
                     };
                     crate::rules::db_loop::plural_feeds(&ctx, targets)
                 })

@@ -3,7 +3,6 @@
 use super::request::{in_async, on_request_path};
 use super::{Ctx, Finding};
 use crate::facts::{ArgKind, Call, FileFacts};
-use crate::handlers;
 use crate::lang::Lang;
 
 const ID: &str = "missing-timeout";
@@ -116,7 +115,7 @@ fn ruby(c: &Call) -> Option<&'static str> {
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let f = ctx.facts;
-    if handlers::not_server_code(ctx.path) {
+    if !ctx.server_code {
         return;
     }
     for c in &f.calls {

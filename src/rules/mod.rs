@@ -205,6 +205,9 @@ pub struct Ctx<'a> {
     /// file belongs in the index). This file's whole facts are `facts`; it is `file` here.
     pub files: &'a [(&'a str, &'a FileFacts)],
     pub file: u32,
+    /// Is this file server code: not a test, a script, a migration or a command-line tool
+    /// (`handlers::not_server_code`, decided once per file)?
+    pub server_code: bool,
 }
 
 type Check = fn(&Ctx, &mut Vec<Finding>);

@@ -6,7 +6,7 @@ use crate::rules::Ctx;
 
 /// Is the call in server code on a request path (a handler, or a function one reaches)?
 pub fn on_request_path(ctx: &Ctx, call: &Call) -> bool {
-    !handlers::not_server_code(ctx.path) && ctx.index.request.covers(ctx.file, ctx.facts, call)
+    ctx.server_code && ctx.index.request.covers(ctx.file, ctx.facts, call)
 }
 
 /// Is the call inside an `async` function (any enclosing one)?

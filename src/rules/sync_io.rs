@@ -5,7 +5,6 @@ use super::request::{
 };
 use super::{Ctx, Finding};
 use crate::facts::{Call, FileFacts};
-use crate::handlers;
 use crate::lang::Lang;
 
 const ID: &str = "sync-io";
@@ -257,7 +256,7 @@ fn done_once(f: &FileFacts, c: &Call) -> bool {
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let f = ctx.facts;
-    if handlers::not_server_code(ctx.path) {
+    if !ctx.server_code {
         return;
     }
     for c in &f.calls {

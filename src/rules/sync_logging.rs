@@ -118,7 +118,7 @@ fn eager(lang: Lang, c: &Call) -> Option<&'static str> {
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let f = ctx.facts;
-    if handlers::not_server_code(ctx.path) {
+    if !ctx.server_code {
         return;
     }
     let mut server: Option<bool> = None;

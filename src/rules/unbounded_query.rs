@@ -3,7 +3,6 @@
 use super::request::{flows_to_response, on_request_path};
 use super::{Ctx, Finding};
 use crate::facts::{ArgKind, Call};
-use crate::handlers;
 use crate::lang::Lang;
 
 const ID: &str = "unbounded-query";
@@ -131,15 +130,21 @@ fn ruby_model_chain(ctx: &Ctx, c: &Call) -> Option<crate::apis::DbOp> {
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let f = ctx.facts;
-    if handlers::not_server_code(ctx.path) {
+    if !ctx.server_code {
         return;
     }
     let mut seen = std::collections::HashSet::new();
+    // The furthest end of the calls starting at each byte: a chain's outermost call.
+    let mut outer: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+    for d in &f.calls {
+        let end = outer.entry(d.span.start).or_insert(d.span.end);
+        *end = (*end).max(d.span.end);
+    }
     for c in &f.calls {
         // The outermost call of a chain only.
-        if f.calls
-            .iter()
-            .any(|d| d.span.start == c.span.start && d.span.end > c.span.end)
+        if outer
+            .get(&c.span.start)
+            .is_some_and(|&end| end > c.span.end)
         {
             continue;
         }
