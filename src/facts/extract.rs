@@ -806,6 +806,9 @@ struct Builder<'a> {
     pending_members: Vec<(Span, Vec<String>)>,
     /// Member chains (`a.b.c`), read in `finish` only for those inside a loop: most are not.
     member_nodes: Vec<Node<'a>>,
+    /// Per block (node id): each named child's index among the block's statements, comments
+    /// not counted. Filled on the first await in the block.
+    statement_indexes: FastMap<usize, FastMap<usize, usize>>,
     /// Calls directly under an `await` (node ids).
     awaited: FastSet<usize>,
     ancestry: Ancestry<'a>,
@@ -851,6 +854,7 @@ impl<'a> Builder<'a> {
             yields: Vec::new(),
             pending_members: Vec::new(),
             member_nodes: Vec::new(),
+            statement_indexes: FastMap::default(),
             awaited: FastSet::default(),
             ancestry: Ancestry::default(),
         }
@@ -1516,18 +1520,19 @@ impl<'a> Builder<'a> {
             }
         }
         let mut before = Vec::new();
-        match self
-            .ancestry
-            .parent(n, n)
-            .and_then(|p| named_position(p, n))
-        {
-            Some((kids, i)) => before.extend(
-                kids[..i]
-                    .iter()
-                    .rev()
-                    .take_while(|p| p.kind_name() == "decorator")
-                    .map(|p| strip(text(self.src, *p))),
-            ),
+        match self.ancestry.parent(n, n).and_then(|p| cursor_at(p, n)) {
+            Some(mut c) => {
+                while c.goto_previous_sibling() {
+                    let p = c.node();
+                    if !p.is_named() {
+                        continue;
+                    }
+                    if p.kind_name() != "decorator" {
+                        break;
+                    }
+                    before.push(strip(text(self.src, p)));
+                }
+            }
             None => {
                 let mut prev = n.prev_named_sibling();
                 while let Some(p) = prev {
@@ -1816,8 +1821,17 @@ impl<'a> Builder<'a> {
         let Some(p) = self.ancestry.parent(n, n) else {
             return;
         };
-        let last = match named_position(p, n) {
-            Some((kids, i)) => i + 1 == kids.len(),
+        let last = match cursor_at(p, n) {
+            Some(mut c) => {
+                let mut last = true;
+                while c.goto_next_sibling() {
+                    if c.node().is_named() {
+                        last = false;
+                        break;
+                    }
+                }
+                last
+            }
             None => n.next_named_sibling().is_none(),
         };
         if !last {
@@ -1964,6 +1978,25 @@ impl<'a> Builder<'a> {
 
     // ---------------------------------------------------------------- awaits
 
+    /// How many statements of `block` (its named children other than comments) come before
+    /// `stmt`; `None` when `stmt` is not a child of `block`. One pass per block, however many
+    /// awaits it holds.
+    fn statement_index(&mut self, block: Node, stmt: Node) -> Option<usize> {
+        let indexes = self.statement_indexes.entry(block.id()).or_insert_with(|| {
+            let mut out = FastMap::default();
+            let mut count = 0;
+            let mut c = block.walk();
+            for k in block.named_children(&mut c) {
+                out.insert(k.id(), count);
+                if k.kind_name() != "comment" {
+                    count += 1;
+                }
+            }
+            out
+        });
+        indexes.get(&stmt.id()).copied()
+    }
+
     fn await_expr(&mut self, n: Node) {
         let src = self.src;
         let Some(expr) = n.named_child(0) else { return };
@@ -2056,11 +2089,8 @@ impl<'a> Builder<'a> {
             .parent(n, block)
             .is_some_and(|p| matches!(p.kind_name(), "finally_clause" | "finally"));
         // The statement's index among its siblings (bounded).
-        let index = match named_position(block, stmt) {
-            Some((kids, i)) => kids[..i]
-                .iter()
-                .filter(|k| k.kind_name() != "comment")
-                .count(),
+        let index = match self.statement_index(block, stmt) {
+            Some(index) => index,
             None => {
                 let mut index = 0;
                 let mut prev = stmt.prev_named_sibling();
@@ -2677,14 +2707,13 @@ fn member_path(src: &str, n: Node) -> Option<Vec<String>> {
     Some(path)
 }
 
-/// `n` among the named children of its parent `p`: the children and `n`'s index; `None`
-/// when `n` is not one of them. `Node::prev_named_sibling` and `next_named_sibling` find the
-/// parent again from the root on every call.
-fn named_position<'t>(p: Node<'t>, n: Node) -> Option<(Vec<Node<'t>>, usize)> {
+/// A cursor on `n` among the children of its parent `p`; `None` when `n` is not one of them.
+/// `Node::prev_named_sibling` and `next_named_sibling` find the parent again from the root on
+/// every call.
+fn cursor_at<'t>(p: Node<'t>, n: Node) -> Option<tree_sitter::TreeCursor<'t>> {
     let mut c = p.walk();
-    let kids: Vec<Node<'t>> = p.named_children(&mut c).collect();
-    let i = kids.iter().position(|k| k.id() == n.id())?;
-    Some((kids, i))
+    c.goto_first_child_for_byte(n.start_byte())?;
+    (c.node().id() == n.id()).then_some(c)
 }
 
 /// The segment for an expression a path cannot look into (a literal, a lambda): its text
@@ -2867,6 +2896,36 @@ mod tests {
         assert_eq!(l.pos(src.find('=').unwrap()), (2, 3));
         assert_eq!(l.pos(src.find('x').unwrap()), (3, 1));
         assert_eq!(l.pos(src.len()), (4, 1));
+    }
+
+    /// An await's statement index counts the statements before it in its block, comments
+    /// not counted; a block with thousands of awaits is read once, not once per await.
+    #[test]
+    fn await_statement_indexes() {
+        let mut src = String::from("import db from './db.js';\n");
+        for i in 0..3000 {
+            if i % 3 == 0 {
+                src.push_str("// a comment\n");
+            }
+            src.push_str(&format!("const r{i} = await db.query({i});\n"));
+        }
+        src.push_str("async function f() {\n  const a = await g();\n  // note\n  await h(a);\n}\n");
+        let f = extract(Lang::JavaScript, &src, &Limits::default()).expect("facts");
+        let top: Vec<u32> = f
+            .awaits
+            .iter()
+            .filter(|a| a.func.is_none())
+            .map(|a| a.index)
+            .collect();
+        // The import is statement 0.
+        assert_eq!(top, (1..=3000).collect::<Vec<u32>>());
+        let inner: Vec<u32> = f
+            .awaits
+            .iter()
+            .filter(|a| a.func.is_some())
+            .map(|a| a.index)
+            .collect();
+        assert_eq!(inner, vec![0, 1]);
     }
 
     /// The kind-name table gives what `Node::kind` gives, on every node of every fixture.

@@ -57,22 +57,24 @@ fn ecma(f: &FileFacts, c: &Call) -> Option<&'static str> {
         return None;
     }
     // `fetch` is the global HTTP fetch only when nothing in the file binds the name.
-    let fetch_is_global = !f.imports.iter().any(|i| {
-        i.local == "fetch"
-            && !matches!(
-                i.source.as_str(),
-                "node-fetch" | "undici" | "cross-fetch" | "isomorphic-fetch"
-            )
-    }) && !f
-        .functions
-        .iter()
-        .any(|x| x.name == "fetch" || x.params.iter().any(|p| p == "fetch"))
-        && !f
-            .assigns
+    let fetch_is_global = || {
+        !f.imports.iter().any(|i| {
+            i.local == "fetch"
+                && !matches!(
+                    i.source.as_str(),
+                    "node-fetch" | "undici" | "cross-fetch" | "isomorphic-fetch"
+                )
+        }) && !f
+            .functions
             .iter()
-            .any(|a| a.targets.iter().any(|t| t == "fetch"));
+            .any(|x| x.name == "fetch" || x.params.iter().any(|p| p == "fetch"))
+            && !f
+                .assigns
+                .iter()
+                .any(|a| a.targets.iter().any(|t| t == "fetch"))
+    };
     match (c.root(), c.path.len()) {
-        ("fetch", 1) if fetch_is_global && !keys.contains(&"signal") => Some("pass `signal: AbortSignal.timeout(5000)`; fetch has no request timeout of its own (Node only gives up after minutes without response headers)"),
+        ("fetch", 1) if !keys.contains(&"signal") && fetch_is_global() => Some("pass `signal: AbortSignal.timeout(5000)`; fetch has no request timeout of its own (Node only gives up after minutes without response headers)"),
         ("got", 1) if !keys.contains(&"timeout") => Some("pass `timeout: { request: 5000 }`"),
         ("axios", 1) | ("axios", 2) if (c.path.len() == 1 || VERBS.contains(&c.method())) && !keys.contains(&"timeout") => {
             Some("set `timeout` on the call or on the instance (`axios.create({ timeout: 5000 })`); axios waits forever by default")
