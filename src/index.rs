@@ -100,26 +100,37 @@ fn instances(f: &FileFacts) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The spans of a file's calls that read a cache (`cache.get(key)`, `memo(...)`), for
+/// [`cached_before`]; most files have none.
+fn cache_reads(f: &FileFacts) -> Vec<Span> {
+    f.calls
+        .iter()
+        .filter(|c| {
+            // Neither word can span two segments: most calls are ruled out without the text.
+            c.path.iter().any(|s| {
+                let n = s.name.as_bytes();
+                n.windows(5).any(|w| w.eq_ignore_ascii_case(b"cache"))
+                    || n.windows(4).any(|w| w.eq_ignore_ascii_case(b"memo"))
+            }) && {
+                let d = c.dotted().to_ascii_lowercase();
+                d.contains("cache.") || d.starts_with("cache") || d.contains("memo")
+            }
+        })
+        .map(|c| c.span)
+        .collect()
+}
+
 /// Is function `func` memoised, or does it read a cache before `call` (`cache.get(key)`,
-/// then the query on a miss)? Then a call to it queries once per key, not once per call.
-fn cached_before(f: &FileFacts, func: Idx, call: &Call) -> bool {
+/// then the query on a miss; `reads` from [`cache_reads`])? Then a call to it queries once
+/// per key, not once per call.
+fn cached_before(f: &FileFacts, func: Idx, call: &Call, reads: &[Span]) -> bool {
     let fun = &f.functions[func as usize];
     fun.decorators.iter().any(|d| {
         let d = d.to_ascii_lowercase();
         d.contains("cache") || d.contains("memo")
-    }) || f.calls.iter().any(|c| {
-        fun.span.contains(&c.span) && c.span.start < call.span.start
-            // Neither word can span two segments: most calls are ruled out without the text.
-            && c.path.iter().any(|s| {
-                let n = s.name.as_bytes();
-                n.windows(5).any(|w| w.eq_ignore_ascii_case(b"cache"))
-                    || n.windows(4).any(|w| w.eq_ignore_ascii_case(b"memo"))
-            })
-            && {
-            let d = c.dotted().to_ascii_lowercase();
-            d.contains("cache.") || d.starts_with("cache") || d.contains("memo")
-        }
-    })
+    }) || reads
+        .iter()
+        .any(|c| fun.span.contains(c) && c.start < call.span.start)
 }
 
 /// A call site: (file, the call's span, the innermost function the call is in).
@@ -791,10 +802,11 @@ impl ProjectIndex {
         let mut out = FileScan::default();
         let mut helpers: HashMap<(u32, Idx), Helper> = HashMap::new();
         let mut lazy: HashSet<(u32, Idx)> = HashSet::new();
+        let reads = cache_reads(f);
         for call in &f.calls {
             let caller = innermost_named(f, call);
             if let Some(func) = caller {
-                self.direct_work(path, f, file, func, call, &mut helpers, &mut lazy);
+                self.direct_work(path, f, file, func, call, &reads, &mut helpers, &mut lazy);
             }
             // `lazy_helper(x).sum(...)`: the chain evaluates the builder the head returns.
             let head = (caller.is_some() && call.path.len() >= 2 && call.path[0].called)
@@ -834,7 +846,7 @@ impl ProjectIndex {
                 head,
                 target,
                 injected,
-                cached: caller.is_some_and(|func| cached_before(f, func, call)),
+                cached: caller.is_some_and(|func| cached_before(f, func, call, &reads)),
             });
         }
         let mut helpers: Vec<_> = helpers.into_iter().collect();
@@ -871,6 +883,7 @@ impl ProjectIndex {
         file: u32,
         func: Idx,
         call: &Call,
+        reads: &[Span],
         helpers: &mut HashMap<(u32, Idx), Helper>,
         lazy: &mut HashSet<(u32, Idx)>,
     ) {
@@ -879,7 +892,7 @@ impl ProjectIndex {
         };
         let key = (file, func);
         // A memoised or cached helper queries once, not per call.
-        let cached = cached_before(f, func, call);
+        let cached = cached_before(f, func, call, reads);
         // A query in an exception handler is a fallback, not the helper's work.
         if cached
             || f.rescues
