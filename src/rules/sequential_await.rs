@@ -1,9 +1,11 @@
 //! `sequential-await`: independent awaits run one after another, in straight-line code and
 //! in loops.
 
+use std::collections::HashMap;
+
 use super::request::mentions;
 use super::{Ctx, Edit, Finding, Related};
-use crate::facts::{Await, AwaitUse, Call, FileFacts, LoopKind, Span};
+use crate::facts::{Assign, Await, AwaitUse, Call, FileFacts, LoopKind, Span};
 use crate::handlers;
 use crate::lang::Lang;
 
@@ -317,10 +319,27 @@ fn verb_is_read(python: bool, w: &str) -> bool {
     python && w.len() > 1 && w.starts_with('a') && READ_VERBS.contains(&&w[1..])
 }
 
+/// A file's assignments by the names they assign, in file order.
+type ByTarget<'f> = HashMap<&'f str, Vec<&'f Assign>>;
+
+fn by_target(f: &FileFacts) -> ByTarget<'_> {
+    let mut by: ByTarget = HashMap::new();
+    for a in &f.assigns {
+        for t in &a.targets {
+            let list = by.entry(t.as_str()).or_default();
+            // An assignment that names the same target twice is listed once.
+            if !list.last().is_some_and(|x| std::ptr::eq(*x, a)) {
+                list.push(a);
+            }
+        }
+    }
+    by
+}
+
 /// The call hands over a session, connection or transaction: as an argument, an option, or
 /// in its builder chain (`knex(t).transacting(trx)`, `getRepository(ctx, User).find()`).
-fn carries_connection(f: &FileFacts, c: &Call) -> bool {
-    sequential_receiver(f, c).is_some()
+fn carries_connection(f: &FileFacts, by: &ByTarget, c: &Call) -> bool {
+    sequential_receiver(f, by, c).is_some()
         || c.args.iter().any(|x| connection_token(x).is_some())
         || c.path.iter().any(|s| {
             matches!(
@@ -335,7 +354,7 @@ fn carries_connection(f: &FileFacts, c: &Call) -> bool {
 
 /// A receiver that runs one operation at a time: a transaction, a connection, a session,
 /// a cursor, a browser page, a stream.
-fn sequential_receiver(f: &FileFacts, c: &Call) -> Option<String> {
+fn sequential_receiver(f: &FileFacts, by: &ByTarget, c: &Call) -> Option<String> {
     if c.path.len() < 2 {
         return None;
     }
@@ -382,35 +401,32 @@ fn sequential_receiver(f: &FileFacts, c: &Call) -> Option<String> {
             | "em"
             | "entityManager"
     );
-    let created = f.assigns.iter().any(|a| {
-        a.targets.contains(&root)
-            && a.value_call.is_some_and(|ci| {
-                let m = f.calls[ci as usize].method().to_string();
-                matches!(
-                    m.as_str(),
-                    "connect"
-                        | "transaction"
-                        | "begin"
-                        | "acquire"
-                        | "getConnection"
-                        | "newPage"
-                        | "launch"
-                        | "createQueryRunner"
-                        | "cursor"
-                        | "startSession"
-                        | "begin_nested"
-                )
-            })
+    let assigned = by.get(root.as_str()).map(Vec::as_slice).unwrap_or_default();
+    let created = assigned.iter().any(|a| {
+        a.value_call.is_some_and(|ci| {
+            let m = f.calls[ci as usize].method().to_string();
+            matches!(
+                m.as_str(),
+                "connect"
+                    | "transaction"
+                    | "begin"
+                    | "acquire"
+                    | "getConnection"
+                    | "newPage"
+                    | "launch"
+                    | "createQueryRunner"
+                    | "cursor"
+                    | "startSession"
+                    | "begin_nested"
+            )
+        })
     });
     if by_name || created {
         return Some(root);
     }
     // `const [q, countQ] = this.queries(em)`, `const repo = trx.getRepository(X)`: built on
     // the connection it was handed or called on.
-    f.assigns.iter().find_map(|a| {
-        if !a.targets.contains(&root) {
-            return None;
-        }
+    assigned.iter().find_map(|a| {
         let vc = &f.calls[a.value_call? as usize];
         if vc.path.len() >= 2 && CONNECTION_NAMES.contains(&vc.root()) {
             return Some(format!("via {}", vc.root()));
@@ -614,11 +630,12 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     {
         return;
     }
-    straight_line(ctx, out);
-    in_loops(ctx, out);
+    let by = by_target(f);
+    straight_line(ctx, &by, out);
+    in_loops(ctx, &by, out);
 }
 
-fn straight_line(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn straight_line(ctx: &Ctx, by: &ByTarget, out: &mut Vec<Finding>) {
     let f = ctx.facts;
     let mut awaits: Vec<&Await> = f
         .awaits
@@ -627,18 +644,26 @@ fn straight_line(ctx: &Ctx, out: &mut Vec<Finding>) {
         .collect();
     awaits.sort_by_key(|a| (a.block, a.index));
     let mut run: Vec<(&Await, usize)> = Vec::new();
-    let flush = |run: &mut Vec<(&Await, usize)>, out: &mut Vec<Finding>| {
+    // Per await of the run: its call's sequential receiver and whether it carries a
+    // connection, worked out once.
+    let mut conn: Vec<(Option<String>, bool)> = Vec::new();
+    let flush = |run: &mut Vec<(&Await, usize)>,
+                 conn: &mut Vec<(Option<String>, bool)>,
+                 out: &mut Vec<Finding>| {
         if run.len() >= 2 {
             report_run(ctx, run, out);
         }
         run.clear();
+        conn.clear();
     };
     for a in awaits {
         let Some(ci) = eligible(ctx, a) else {
-            flush(&mut run, out);
+            flush(&mut run, &mut conn, out);
             continue;
         };
         let c = &f.calls[ci];
+        let receiver = sequential_receiver(f, by, c);
+        let carries = carries_connection(f, by, c);
         if let Some((prev, _)) = run.last() {
             let adjacent = prev.block == a.block
                 && prev.index + 1 == a.index
@@ -659,23 +684,19 @@ fn straight_line(ctx: &Ctx, out: &mut Vec<Finding>) {
             // Two calls that each carry a session or transaction (`{ transacting }` on one,
             // `.transacting(trx)` or `getRepository(ctx, X)` on the other) most likely carry
             // the same one: do not pair them.
-            let shared_session = carries_connection(f, c)
-                && run
-                    .iter()
-                    .any(|(_, bci)| carries_connection(f, &f.calls[*bci]));
+            let shared_session = carries && conn.iter().any(|(_, b)| *b);
             let same_connection = shared_session
-                || sequential_receiver(f, c).is_some_and(|r| {
-                    run.iter().any(|(_, bci)| {
-                        sequential_receiver(f, &f.calls[*bci]).as_deref() == Some(r.as_str())
-                    })
-                });
+                || receiver
+                    .as_deref()
+                    .is_some_and(|r| conn.iter().any(|(b, _)| b.as_deref() == Some(r)));
             if !adjacent || depends || same_connection {
-                flush(&mut run, out);
+                flush(&mut run, &mut conn, out);
             }
         }
         run.push((a, ci));
+        conn.push((receiver, carries));
     }
-    flush(&mut run, out);
+    flush(&mut run, &mut conn, out);
 }
 
 fn report_run(ctx: &Ctx, run: &[(&Await, usize)], out: &mut Vec<Finding>) {
@@ -770,7 +791,7 @@ fn report_run(ctx: &Ctx, run: &[(&Await, usize)], out: &mut Vec<Finding>) {
 }
 
 /// An awaited call in a loop whose iterations do not depend on each other.
-fn in_loops(ctx: &Ctx, out: &mut Vec<Finding>) {
+fn in_loops(ctx: &Ctx, by: &ByTarget, out: &mut Vec<Finding>) {
     let f = ctx.facts;
     let python = f.lang == Lang::Python;
     let mut reported = std::collections::HashSet::new();
@@ -808,7 +829,7 @@ fn in_loops(ctx: &Ctx, out: &mut Vec<Finding>) {
         // connection handed to every iteration runs one statement at a time.
         if a.usage == AwaitUse::Expr
             || (c.path.len() == 1 && l.vars.iter().any(|v| v == c.root()))
-            || carries_connection(f, c)
+            || carries_connection(f, by, c)
             || !read_verb(python, c)
         {
             continue;
@@ -866,7 +887,7 @@ fn in_loops(ctx: &Ctx, out: &mut Vec<Finding>) {
         // shared session or connection (`db=db`) cannot run concurrently with the others.
         if f.calls
             .iter()
-            .any(|x| l.body.contains(&x.span) && carries_connection(f, x))
+            .any(|x| l.body.contains(&x.span) && carries_connection(f, by, x))
         {
             continue;
         }
