@@ -1003,6 +1003,22 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
 
 /// [`rows_expr`]; `built` when the text is a value put into a collection, where one object
 /// built in memory (`Order(...)`) stands for the many the filling loop builds.
+/// Does `t` start with the first part of `c`'s dotted path (what `c.dotted()` holds before
+/// its first `.`: `Order` of `Order.objects.filter()`, `scope()` of `scope().where()`)?
+/// Without building the text: this runs for every call before a loop.
+fn starts_with_head(t: &str, c: &Call) -> bool {
+    let Some(first) = c.path.first() else {
+        return true;
+    };
+    match first.name.find('.') {
+        Some(p) => t.starts_with(&first.name[..p]),
+        None => {
+            t.starts_with(first.name.as_str())
+                && (!(first.called && c.path.len() > 1) || t[first.name.len()..].starts_with("()"))
+        }
+    }
+}
+
 fn rows_expr_at(
     ctx: &Ctx,
     func: Option<Idx>,
@@ -1065,7 +1081,7 @@ fn rows_expr_at(
     if f.calls.iter().any(|c| {
         c.func == func
             && c.span.start < before
-            && t.starts_with(&*c.dotted().split('.').next().unwrap_or("").to_string())
+            && starts_with_head(t, c)
             && ctx.index.db_op(f, c).is_some()
             && t.contains(c.method())
     }) {
@@ -1658,5 +1674,56 @@ pub fn finding(
         related,
         code_hash: hash,
         fix: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::Lang;
+
+    /// `starts_with_head` answers what `t.starts_with(c.dotted().split('.').next())` answers,
+    /// for every call of every fixture and texts that do and do not start with it.
+    #[test]
+    fn head_test_matches_the_dotted_text() {
+        let mut checked = 0;
+        let files = ignore::WalkBuilder::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
+            .standard_filters(false)
+            .build()
+            .filter_map(|e| e.ok());
+        for e in files {
+            let Some(lang) = Lang::from_path(e.path()) else {
+                continue;
+            };
+            let Ok(src) = std::fs::read_to_string(e.path()) else {
+                continue;
+            };
+            let Ok(f) = crate::facts::extract(lang, &src, &Default::default()) else {
+                continue;
+            };
+            for c in &f.calls {
+                let dotted = c.dotted();
+                let head = dotted.split('.').next().unwrap_or("").to_string();
+                let root = c.root().to_string();
+                for t in [
+                    dotted.clone(),
+                    format!("{dotted}.all"),
+                    root.clone(),
+                    format!("{root}()"),
+                    format!("{root}x"),
+                    format!("x{head}"),
+                    String::new(),
+                ] {
+                    assert_eq!(
+                        starts_with_head(&t, c),
+                        t.starts_with(&head),
+                        "{t:?} for {dotted:?} in {}",
+                        e.path().display()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 10_000, "only {checked} texts checked");
     }
 }
