@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Times n1lint on generated files of shapes that real code rarely has in this size: one
+"""Times n1lint on generated files of ten shapes that real code rarely has in this size: one
 huge block, one huge function, thousands of definitions side by side. A pass that does
 per-item work proportional to the file (quadratic in all) shows here long before it shows on
 the corpus. Each shape is written at two sizes; `ratio` is the time of the large one over
@@ -78,6 +78,23 @@ def py_assigns(n):
     return "py", "\n".join(lines)
 
 
+def py_loops(n):
+    lines = ["def run(items):"]
+    lines += [f"    for it{i} in items:\n        if it{i}.x:\n            it{i}.save()" for i in range(n)]
+    return "py", "\n".join(lines)
+
+
+def js_object_methods(n):
+    lines = ["module.exports = {"]
+    lines += [
+        f"  async m{i}(req, res) {{ const x = await this.db.find({{ id: req.id }}); "
+        f"for (const y of x) {{ await y.save(); }} return res.json(x); }},"
+        for i in range(n)
+    ]
+    lines.append("};")
+    return "js", "\n".join(lines)
+
+
 def rb_migration(n):
     lines = ["class AddStuff < ActiveRecord::Migration[6.1]", "  def change"]
     for i in range(n):
@@ -103,6 +120,8 @@ SHAPES = [
     ("one loop, N queries", js_loop, 1),
     ("module, N decorated views", py_views, 0.3),
     ("one function, N assignments", py_assigns, 1),
+    ("one function, N loops", py_loops, 0.5),
+    ("object literal, N async methods", js_object_methods, 0.5),
     ("one migration, N statements", rb_migration, 1),
     ("one class, N methods", rb_methods, 1),
 ]
