@@ -101,3 +101,19 @@ impl std::fmt::Display for Lang {
         f.write_str(self.name())
     }
 }
+
+/// Every fixture file with a language n1lint reads, with its path and text (for tests that
+/// check a fact or a helper against every fixture).
+#[cfg(test)]
+pub(crate) fn fixture_sources() -> Vec<(std::path::PathBuf, Lang, String)> {
+    ignore::WalkBuilder::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
+        .standard_filters(false)
+        .build()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let lang = Lang::from_path(e.path())?;
+            let src = std::fs::read_to_string(e.path()).ok()?;
+            Some((e.into_path(), lang, src))
+        })
+        .collect()
+}

@@ -2911,38 +2911,23 @@ mod tests {
         }
         src.push_str("async function f() {\n  const a = await g();\n  // note\n  await h(a);\n}\n");
         let f = extract(Lang::JavaScript, &src, &Limits::default()).expect("facts");
-        let top: Vec<u32> = f
-            .awaits
-            .iter()
-            .filter(|a| a.func.is_none())
-            .map(|a| a.index)
-            .collect();
+        let indexes = |in_function: bool| -> Vec<u32> {
+            f.awaits
+                .iter()
+                .filter(|a| a.func.is_some() == in_function)
+                .map(|a| a.index)
+                .collect()
+        };
         // The import is statement 0.
-        assert_eq!(top, (1..=3000).collect::<Vec<u32>>());
-        let inner: Vec<u32> = f
-            .awaits
-            .iter()
-            .filter(|a| a.func.is_some())
-            .map(|a| a.index)
-            .collect();
-        assert_eq!(inner, vec![0, 1]);
+        assert_eq!(indexes(false), (1..=3000).collect::<Vec<u32>>());
+        assert_eq!(indexes(true), vec![0, 1]);
     }
 
     /// The kind-name table gives what `Node::kind` gives, on every node of every fixture.
     #[test]
     fn kind_names_match_node_kinds() {
         let mut nodes = 0;
-        let files = ignore::WalkBuilder::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
-            .standard_filters(false)
-            .build()
-            .filter_map(|e| e.ok());
-        for e in files {
-            let Some(lang) = Lang::from_path(e.path()) else {
-                continue;
-            };
-            let Ok(src) = std::fs::read_to_string(e.path()) else {
-                continue;
-            };
+        for (path, lang, src) in crate::lang::fixture_sources() {
             let mut parser = Parser::new();
             parser.set_language(&lang.grammar()).unwrap();
             let tree = parser.parse(&src, None).unwrap();
@@ -2953,7 +2938,7 @@ mod tests {
                 || (),
                 |n, _| {
                     nodes += 1;
-                    assert_eq!(n.kind_name(), n.kind(), "{}", e.path().display());
+                    assert_eq!(n.kind_name(), n.kind(), "{}", path.display());
                     Ok(())
                 },
             )

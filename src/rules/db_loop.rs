@@ -1680,24 +1680,13 @@ pub fn finding(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lang::Lang;
 
     /// `starts_with_head` answers what `t.starts_with(c.dotted().split('.').next())` answers,
     /// for every call of every fixture and texts that do and do not start with it.
     #[test]
     fn head_test_matches_the_dotted_text() {
         let mut checked = 0;
-        let files = ignore::WalkBuilder::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
-            .standard_filters(false)
-            .build()
-            .filter_map(|e| e.ok());
-        for e in files {
-            let Some(lang) = Lang::from_path(e.path()) else {
-                continue;
-            };
-            let Ok(src) = std::fs::read_to_string(e.path()) else {
-                continue;
-            };
+        for (path, lang, src) in crate::lang::fixture_sources() {
             let Ok(f) = crate::facts::extract(lang, &src, &Default::default()) else {
                 continue;
             };
@@ -1718,7 +1707,7 @@ mod tests {
                         starts_with_head(&t, c),
                         t.starts_with(&head),
                         "{t:?} for {dotted:?} in {}",
-                        e.path().display()
+                        path.display()
                     );
                     checked += 1;
                 }
