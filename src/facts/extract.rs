@@ -2098,6 +2098,9 @@ impl<'a> Builder<'a> {
                     if p.kind_name() != "comment" {
                         index += 1;
                     }
+                    if index > 100_000 {
+                        return;
+                    }
                     prev = p.prev_named_sibling();
                 }
                 index

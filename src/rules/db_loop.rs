@@ -1001,8 +1001,6 @@ fn rows_expr(ctx: &Ctx, func: Option<Idx>, before: u32, text: &str, depth: u32) 
     rows_expr_at(ctx, func, before, text, depth, false)
 }
 
-/// [`rows_expr`]; `built` when the text is a value put into a collection, where one object
-/// built in memory (`Order(...)`) stands for the many the filling loop builds.
 /// Does `t` start with the first part of `c`'s dotted path (what `c.dotted()` holds before
 /// its first `.`: `Order` of `Order.objects.filter()`, `scope()` of `scope().where()`)?
 /// Without building the text: this runs for every call before a loop.
@@ -1019,6 +1017,8 @@ fn starts_with_head(t: &str, c: &Call) -> bool {
     }
 }
 
+/// [`rows_expr`]; `built` when the text is a value put into a collection, where one object
+/// built in memory (`Order(...)`) stands for the many the filling loop builds.
 fn rows_expr_at(
     ctx: &Ctx,
     func: Option<Idx>,
