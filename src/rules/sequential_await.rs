@@ -635,6 +635,52 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     in_loops(ctx, &by, out);
 }
 
+/// Names, for the question "does this text mention one of them" (`mentions`) asked of many
+/// texts: plain names (letters, digits, `_`) are looked up by the words of the text, others
+/// searched for one by one.
+#[derive(Default)]
+struct Names<'f> {
+    plain: std::collections::HashSet<&'f str>,
+    other: Vec<&'f str>,
+}
+
+impl<'f> Names<'f> {
+    fn add(&mut self, name: &'f str) {
+        if name.is_empty() {
+            return;
+        }
+        if name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            self.plain.insert(name);
+        } else if !self.other.contains(&name) {
+            self.other.push(name);
+        }
+    }
+
+    /// Does `text` mention one of the names, as [`mentions`] decides? For a plain name that
+    /// is: a whole word of `text` (a longest run of letters, digits and `_`) not after a `.`.
+    fn mentioned_in(&self, text: &str) -> bool {
+        if !self.plain.is_empty() {
+            let b = text.as_bytes();
+            let word = |x: u8| x.is_ascii_alphanumeric() || x == b'_';
+            let mut i = 0;
+            while i < b.len() {
+                if !word(b[i]) {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                while i < b.len() && word(b[i]) {
+                    i += 1;
+                }
+                if (start == 0 || b[start - 1] != b'.') && self.plain.contains(&text[start..i]) {
+                    return true;
+                }
+            }
+        }
+        self.other.iter().any(|n| mentions(text, n))
+    }
+}
+
 fn straight_line(ctx: &Ctx, by: &ByTarget, out: &mut Vec<Finding>) {
     let f = ctx.facts;
     let mut awaits: Vec<&Await> = f
@@ -645,20 +691,23 @@ fn straight_line(ctx: &Ctx, by: &ByTarget, out: &mut Vec<Finding>) {
     awaits.sort_by_key(|a| (a.block, a.index));
     let mut run: Vec<(&Await, usize)> = Vec::new();
     // Per await of the run: its call's sequential receiver and whether it carries a
-    // connection, worked out once.
+    // connection, worked out once; and the names the run's awaits bound or changed.
     let mut conn: Vec<(Option<String>, bool)> = Vec::new();
+    let mut written = Names::default();
     let flush = |run: &mut Vec<(&Await, usize)>,
                  conn: &mut Vec<(Option<String>, bool)>,
+                 written: &mut Names,
                  out: &mut Vec<Finding>| {
         if run.len() >= 2 {
             report_run(ctx, run, out);
         }
         run.clear();
         conn.clear();
+        *written = Names::default();
     };
     for a in awaits {
         let Some(ci) = eligible(ctx, a) else {
-            flush(&mut run, &mut conn, out);
+            flush(&mut run, &mut conn, &mut written, out);
             continue;
         };
         let c = &f.calls[ci];
@@ -670,16 +719,7 @@ fn straight_line(ctx: &Ctx, by: &ByTarget, out: &mut Vec<Finding>) {
                 && prev.func == a.func
                 && prev.usage != AwaitUse::Return;
             // Def-use: the later await reads what an earlier one bound or changed.
-            let depends = run.iter().any(|(b, bci)| {
-                let bc = &f.calls[*bci];
-                b.binds.iter().any(|n| mentions(&a.expr_text, n))
-                    || (!b.target.is_empty()
-                        && b.target.contains('.')
-                        && mentions(&a.expr_text, &b.target))
-                    || (mutates_receiver(bc.method())
-                        && bc.path.len() >= 2
-                        && mentions(&a.expr_text, bc.root()))
-            });
+            let depends = written.mentioned_in(&a.expr_text);
             // One session, connection or transaction handed to both calls.
             // Two calls that each carry a session or transaction (`{ transacting }` on one,
             // `.transacting(trx)` or `getRepository(ctx, X)` on the other) most likely carry
@@ -690,13 +730,24 @@ fn straight_line(ctx: &Ctx, by: &ByTarget, out: &mut Vec<Finding>) {
                     .as_deref()
                     .is_some_and(|r| conn.iter().any(|(b, _)| b.as_deref() == Some(r)));
             if !adjacent || depends || same_connection {
-                flush(&mut run, &mut conn, out);
+                flush(&mut run, &mut conn, &mut written, out);
             }
+        }
+        // What a later await of the run must not read: the names this one binds, a dotted
+        // target it sets, the receiver of a call that changes it.
+        for n in &a.binds {
+            written.add(n);
+        }
+        if a.target.contains('.') {
+            written.add(&a.target);
+        }
+        if mutates_receiver(c.method()) && c.path.len() >= 2 {
+            written.add(c.root());
         }
         run.push((a, ci));
         conn.push((receiver, carries));
     }
-    flush(&mut run, &mut conn, out);
+    flush(&mut run, &mut conn, &mut written, out);
 }
 
 fn report_run(ctx: &Ctx, run: &[(&Await, usize)], out: &mut Vec<Finding>) {
@@ -929,5 +980,49 @@ fn in_loops(ctx: &Ctx, by: &ByTarget, out: &mut Vec<Finding>) {
             code_hash: c.hash,
             fix: None,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Names::mentioned_in` decides what `mentions` decides, for every await text of every
+    /// fixture and every name its file binds, targets or calls on, one name at a time.
+    #[test]
+    fn names_lookup_matches_mentions() {
+        let (mut checked, mut yes) = (0, 0);
+        for (path, lang, src) in crate::lang::fixture_sources() {
+            let Ok(f) = crate::facts::extract(lang, &src, &Default::default()) else {
+                continue;
+            };
+            let mut names: Vec<&str> = Vec::new();
+            for a in &f.awaits {
+                names.extend(a.binds.iter().map(String::as_str));
+                names.push(&a.target);
+            }
+            names.extend(f.calls.iter().map(|c| c.root()));
+            names.extend(["", "a.b", "$x", "é"]);
+            for a in &f.awaits {
+                for &n in &names {
+                    let mut one = Names::default();
+                    one.add(n);
+                    let want = mentions(&a.expr_text, n);
+                    assert_eq!(
+                        one.mentioned_in(&a.expr_text),
+                        want,
+                        "{n:?} in {:?} ({})",
+                        a.expr_text,
+                        path.display()
+                    );
+                    checked += 1;
+                    yes += usize::from(want);
+                }
+            }
+        }
+        assert!(
+            checked > 10_000 && yes > 100,
+            "{checked} checked, {yes} mentioned"
+        );
     }
 }
