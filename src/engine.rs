@@ -224,25 +224,10 @@ fn mark(step: &str, start: Instant) {
     eprintln!(
         "timing: {step} {:.2} s (process CPU {:.2} s)",
         start.elapsed().as_secs_f64(),
-        process_cpu().as_secs_f64()
+        crate::facts::process_cpu_time()
+            .unwrap_or_default()
+            .as_secs_f64()
     );
-}
-
-/// User and system CPU time of this process so far (zero where unknown).
-fn process_cpu() -> Duration {
-    #[cfg(unix)]
-    {
-        // SAFETY: `usage` is a valid, writable rusage; the call only writes to it.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0 {
-            let tv = |t: libc::timeval| {
-                Duration::from_secs(t.tv_sec.max(0) as u64)
-                    + Duration::from_micros(t.tv_usec.max(0) as u64)
-            };
-            return tv(usage.ru_utime) + tv(usage.ru_stime);
-        }
-    }
-    Duration::ZERO
 }
 
 /// A prepared file's facts, back from the store; extracted again if the store lost them.

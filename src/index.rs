@@ -1757,22 +1757,10 @@ fn eager_methods(f: &FileFacts) -> Vec<String> {
         };
         let fun = &f.functions[func as usize];
         // Not the framework's own names, which a manager may override for other reasons.
-        let builtin = [
-            "all",
-            "filter",
-            "exclude",
-            "get",
-            "first",
-            "last",
-            "order_by",
-            "where",
-            "find",
-            "get_queryset",
-            "queryset",
-            "scope",
-        ];
+        let builtin = ["where", "find", "queryset", "scope"];
         if fun.class.is_some()
             && !EAGER.contains(&fun.name.as_str())
+            && !QUERYSET_READS.contains(&fun.name.as_str())
             && !builtin.contains(&fun.name.as_str())
         {
             out.push(fun.name.clone());
@@ -1780,6 +1768,19 @@ fn eager_methods(f: &FileFacts) -> Vec<String> {
     }
     out
 }
+
+/// The reads of Django's QuerySet API that a project's own manager or queryset methods are
+/// never taken for (by [`eager_methods`] and [`queryset_methods`], each with more names).
+const QUERYSET_READS: &[&str] = &[
+    "all",
+    "filter",
+    "exclude",
+    "get",
+    "first",
+    "last",
+    "order_by",
+    "get_queryset",
+];
 
 /// Methods of Python classes that derive from a Django `QuerySet` or `Manager`
 /// (`class ChangeQuerySet(models.QuerySet)`): called on a related manager
@@ -1796,18 +1797,11 @@ fn queryset_methods(f: &FileFacts) -> Vec<String> {
         let last = s.rsplit('.').next().unwrap_or(s);
         last.ends_with("QuerySet") || matches!(last, "Manager" | "BaseManager")
     };
-    // Django's own QuerySet and related-manager API (`add`, `set` write through an m2m).
+    // The rest of Django's own QuerySet and related-manager API (`add`, `set` write through
+    // an m2m).
     let builtin = [
-        "all",
-        "filter",
-        "exclude",
-        "get",
-        "first",
-        "last",
-        "order_by",
         "count",
         "exists",
-        "get_queryset",
         "create",
         "update",
         "delete",
@@ -1853,6 +1847,7 @@ fn queryset_methods(f: &FileFacts) -> Vec<String> {
     for (fi, fun) in f.functions.iter().enumerate() {
         let Some(ci) = fun.class else { continue };
         if fun.name.starts_with('_')
+            || QUERYSET_READS.contains(&fun.name.as_str())
             || builtin.contains(&fun.name.as_str())
             || writing.contains(&(fi as Idx))
         {

@@ -38,12 +38,28 @@ impl Clock {
 
 #[cfg(unix)]
 fn thread_cpu_time() -> Option<Duration> {
+    cpu_clock(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+/// The CPU time of this whole process so far, where the platform offers it.
+#[cfg(unix)]
+pub(crate) fn process_cpu_time() -> Option<Duration> {
+    cpu_clock(libc::CLOCK_PROCESS_CPUTIME_ID)
+}
+
+#[cfg(not(unix))]
+pub(crate) fn process_cpu_time() -> Option<Duration> {
+    None
+}
+
+#[cfg(unix)]
+fn cpu_clock(clock: libc::clockid_t) -> Option<Duration> {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: `ts` is a valid, writable timespec; the call only writes to it.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
     if rc != 0 {
         return None;
     }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::lang::Lang;
 
-pub(crate) use budget::deeper_than;
+pub(crate) use budget::{deeper_than, process_cpu_time};
 pub use extract::{extract, extract_query_cursor, query_source, walks, ExtractError, Limits};
 pub use text::{fnv1a, normalised_hash};
 
