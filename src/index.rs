@@ -855,16 +855,22 @@ impl ProjectIndex {
         let mut lazy: Vec<_> = lazy.into_iter().collect();
         lazy.sort();
         out.lazy = lazy;
+        // Async functions that await nothing themselves.
+        let mut awaits = vec![false; f.functions.len()];
+        let awaiting = f.awaits.iter().map(|a| a.func).chain(
+            f.calls
+                .iter()
+                .filter(|x| x.awaited || x.root() == "await")
+                .map(|x| x.func),
+        );
+        for fx in awaiting.flatten() {
+            if let Some(a) = awaits.get_mut(fx as usize) {
+                *a = true;
+            }
+        }
         for (fx, fun) in f.functions.iter().enumerate() {
-            let fx = fx as Idx;
-            if fun.is_async
-                && !f.awaits.iter().any(|a| a.func == Some(fx))
-                && !f
-                    .calls
-                    .iter()
-                    .any(|x| x.func == Some(fx) && (x.awaited || x.root() == "await"))
-            {
-                out.idle_async.push((file, fx));
+            if fun.is_async && !awaits[fx] {
+                out.idle_async.push((file, fx as Idx));
             }
         }
         out.plural_loops = crate::rules::db_loop::plural_loop_functions(f)

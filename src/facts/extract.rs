@@ -794,6 +794,8 @@ struct Builder<'a> {
     lines: Lines<'a>,
     f: FileFacts,
     call_ids: FastMap<usize, Idx>,
+    /// The awaits of each statement so far, by the statement's byte range.
+    await_stmts: FastMap<(u32, u32), Vec<Idx>>,
     /// Function literals passed as an argument: node id -> call node id.
     fn_arg_of: FastMap<usize, usize>,
     /// Callback loops: (loop index, function node id) for ECMA.
@@ -846,8 +848,10 @@ impl<'a> Builder<'a> {
                 exits: Vec::new(),
                 error_spans: Vec::new(),
                 lines: nlines,
+                by_func: Default::default(),
             },
             call_ids: FastMap::default(),
+            await_stmts: FastMap::default(),
             fn_arg_of: FastMap::default(),
             jumps: Vec::new(),
             destructured: FastMap::default(),
@@ -2136,15 +2140,15 @@ impl<'a> Builder<'a> {
         let call = self.call_ids.get(&inner.id()).copied();
         let stmt_span = self.lines.node(stmt);
         // Several awaits in one statement: mark both.
-        let multi = self
-            .f
-            .awaits
-            .iter_mut()
-            .filter(|a| a.stmt == stmt_span)
-            .fold(false, |_, a| {
-                a.multi = true;
-                true
-            });
+        let same = self
+            .await_stmts
+            .entry((stmt_span.start, stmt_span.end))
+            .or_default();
+        for &i in same.iter() {
+            self.f.awaits[i as usize].multi = true;
+        }
+        let multi = !same.is_empty();
+        same.push(self.f.awaits.len() as Idx);
         self.f.awaits.push(Await {
             stmt: stmt_span,
             expr: self.lines.node(expr),
@@ -2673,6 +2677,7 @@ impl<'a> Builder<'a> {
                 exits: Vec::new(),
                 error_spans: Vec::new(),
                 lines: 0,
+                by_func: Default::default(),
             },
         ))
     }

@@ -10,6 +10,8 @@ mod guard;
 mod nest;
 mod text;
 
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 
 use crate::lang::Lang;
@@ -385,6 +387,29 @@ pub struct FileFacts {
     /// Byte ranges of ERROR and MISSING nodes: nothing is reported from inside them.
     pub error_spans: Vec<(u32, u32)>,
     pub lines: u32,
+    /// Calls and assignments by innermost function, built on first use (not stored).
+    #[serde(skip)]
+    pub by_func: OnceLock<ByFunc>,
+}
+
+/// The indexes of a file's calls and assignments, grouped by their innermost function
+/// (slot 0: top level; slot `i + 1`: function `i`), each group in document order.
+#[derive(Debug, Clone, Default)]
+pub struct ByFunc {
+    calls: Vec<Vec<Idx>>,
+    assigns: Vec<Vec<Idx>>,
+}
+
+fn group_by_func(funcs: impl Iterator<Item = Option<Idx>>) -> Vec<Vec<Idx>> {
+    let mut groups: Vec<Vec<Idx>> = Vec::new();
+    for (i, func) in funcs.enumerate() {
+        let slot = func.map_or(0, |f| f as usize + 1);
+        if groups.len() <= slot {
+            groups.resize_with(slot + 1, Vec::new);
+        }
+        groups[slot].push(i as Idx);
+    }
+    groups
 }
 
 /// String literals recorded as markers when they appear anywhere in a file.
@@ -417,7 +442,30 @@ impl FileFacts {
             once_guards: Vec::new(),
             error_spans: Vec::new(),
             lines: self.lines,
+            by_func: OnceLock::new(),
         }
+    }
+
+    fn by_func(&self) -> &ByFunc {
+        self.by_func.get_or_init(|| ByFunc {
+            calls: group_by_func(self.calls.iter().map(|c| c.func)),
+            assigns: group_by_func(self.assigns.iter().map(|a| a.func)),
+        })
+    }
+
+    /// The calls whose innermost function is `func` (`None`: top level), in document order:
+    /// the same calls as `calls.iter().filter(|c| c.func == func)`, without the scan.
+    pub fn calls_in(&self, func: Option<Idx>) -> impl Iterator<Item = &Call> + '_ {
+        let slot = func.map_or(0, |f| f as usize + 1);
+        let ids = self.by_func().calls.get(slot).map_or(&[][..], |v| &v[..]);
+        ids.iter().map(|&i| &self.calls[i as usize])
+    }
+
+    /// The assignments whose innermost function is `func`, as [`FileFacts::calls_in`].
+    pub fn assigns_in(&self, func: Option<Idx>) -> impl Iterator<Item = &Assign> + '_ {
+        let slot = func.map_or(0, |f| f as usize + 1);
+        let ids = self.by_func().assigns.get(slot).map_or(&[][..], |v| &v[..]);
+        ids.iter().map(|&i| &self.assigns[i as usize])
     }
 
     /// The assignment whose value is `call` (`rows = Model.objects.filter(...)`).
@@ -431,11 +479,8 @@ impl FileFacts {
     /// The last assignment to `name` in function `func` that ends before byte `before`
     /// (`rows = ...` ahead of `for r in rows`).
     pub fn last_assign(&self, func: Option<Idx>, before: u32, name: &str) -> Option<&Assign> {
-        self.assigns
-            .iter()
-            .filter(|a| {
-                a.func == func && a.span.end <= before && a.targets.iter().any(|t| t == name)
-            })
+        self.assigns_in(func)
+            .filter(|a| a.span.end <= before && a.targets.iter().any(|t| t == name))
             .max_by_key(|a| a.span.start)
     }
 
@@ -492,5 +537,55 @@ impl FileFacts {
         }
         parts.reverse();
         parts.join(".")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The per-function groups hold the same calls and assignments, in the same order, as a
+    /// scan of the whole file; an await is `multi` when another await shares its statement.
+    #[test]
+    fn by_function_groups_match_the_scans() {
+        let (mut calls, mut multi) = (0, 0);
+        for (path, lang, src) in crate::lang::fixture_sources() {
+            let Ok(f) = crate::facts::extract(lang, &src, &Default::default()) else {
+                continue;
+            };
+            let n = f.functions.len() as Idx;
+            for func in std::iter::once(None).chain((0..n + 2).map(Some)) {
+                let grouped: Vec<*const Call> = f.calls_in(func).map(|c| c as *const _).collect();
+                let scanned: Vec<*const Call> = f
+                    .calls
+                    .iter()
+                    .filter(|c| c.func == func)
+                    .map(|c| c as *const _)
+                    .collect();
+                assert_eq!(grouped, scanned, "calls of {func:?} in {}", path.display());
+                calls += grouped.len();
+                let grouped: Vec<*const Assign> =
+                    f.assigns_in(func).map(|a| a as *const _).collect();
+                let scanned: Vec<*const Assign> = f
+                    .assigns
+                    .iter()
+                    .filter(|a| a.func == func)
+                    .map(|a| a as *const _)
+                    .collect();
+                assert_eq!(
+                    grouped,
+                    scanned,
+                    "assigns of {func:?} in {}",
+                    path.display()
+                );
+            }
+            for a in &f.awaits {
+                let same = f.awaits.iter().filter(|b| b.stmt == a.stmt).count();
+                assert_eq!(a.multi, same > 1, "{:?} in {}", a.expr_text, path.display());
+                multi += usize::from(a.multi);
+            }
+        }
+        assert!(calls > 5_000, "only {calls} calls grouped");
+        assert!(multi > 0, "no fixture has two awaits in one statement");
     }
 }

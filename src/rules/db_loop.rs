@@ -1078,9 +1078,8 @@ fn rows_expr_at(
         }
         return Some(ev("model"));
     }
-    if f.calls.iter().any(|c| {
-        c.func == func
-            && c.span.start < before
+    if f.calls_in(func).any(|c| {
+        c.span.start < before
             && starts_with_head(t, c)
             && ctx.index.db_op(f, c).is_some()
             && t.contains(c.method())
