@@ -566,6 +566,13 @@ fn python(path: &str, f: &FileFacts, h: &mut FileHandlers) {
 }
 
 fn ruby(f: &FileFacts, h: &mut FileHandlers) {
+    // Classes that include a Sidekiq module (`include Sidekiq::Job`).
+    let sidekiq: HashSet<Idx> = f
+        .calls
+        .iter()
+        .filter(|c| c.root() == "include" && c.args.iter().any(|a| a.text.starts_with("Sidekiq::")))
+        .filter_map(|c| c.class)
+        .collect();
     for func in &f.functions {
         let Some(ci) = func.class else { continue };
         let class = &f.classes[ci as usize];
@@ -578,11 +585,7 @@ fn ruby(f: &FileFacts, h: &mut FileHandlers) {
             .superclasses
             .iter()
             .any(|s| s == "ApplicationJob" || s == "ActiveJob::Base")
-            || f.calls.iter().any(|c| {
-                c.class == Some(ci)
-                    && c.root() == "include"
-                    && c.args.iter().any(|a| a.text.starts_with("Sidekiq::"))
-            });
+            || sidekiq.contains(&ci);
         if controller {
             // Public methods only: before any `private`/`protected` marker in the class.
             let private = f
@@ -626,13 +629,8 @@ fn ruby(f: &FileFacts, h: &mut FileHandlers) {
 /// Sinatra::Namespace: the call is inside a `namespace '/lists' do ... end` block, where a
 /// route's own path can be a suffix (`get '.json' do`).
 fn in_namespace(f: &FileFacts, c: &crate::facts::Call) -> bool {
-    f.calls.iter().any(|n| {
-        n.path.len() == 1
-            && n.root() == "namespace"
-            && n.has_block
-            && n.span.contains(&c.span)
-            && n.span != c.span
-    })
+    f.calls_around(c)
+        .any(|n| n.path.len() == 1 && n.root() == "namespace" && n.has_block)
 }
 
 /// A Python handler that only administrators reach: FastAPI's

@@ -848,7 +848,7 @@ impl<'a> Builder<'a> {
                 exits: Vec::new(),
                 error_spans: Vec::new(),
                 lines: nlines,
-                by_func: Default::default(),
+                lookup: Default::default(),
             },
             call_ids: FastMap::default(),
             await_stmts: FastMap::default(),
@@ -2677,7 +2677,7 @@ impl<'a> Builder<'a> {
                 exits: Vec::new(),
                 error_spans: Vec::new(),
                 lines: 0,
-                by_func: Default::default(),
+                lookup: Default::default(),
             },
         ))
     }

@@ -387,17 +387,44 @@ pub struct FileFacts {
     /// Byte ranges of ERROR and MISSING nodes: nothing is reported from inside them.
     pub error_spans: Vec<(u32, u32)>,
     pub lines: u32,
-    /// Calls and assignments by innermost function, built on first use (not stored).
+    /// Lookups over the facts above, built on first use (not stored).
     #[serde(skip)]
-    pub by_func: OnceLock<ByFunc>,
+    pub lookup: OnceLock<Lookup>,
 }
 
 /// The indexes of a file's calls and assignments, grouped by their innermost function
-/// (slot 0: top level; slot `i + 1`: function `i`), each group in document order.
+/// (slot 0: top level; slot `i + 1`: function `i`), each group in document order; and
+/// each call's innermost enclosing call.
 #[derive(Debug, Clone, Default)]
-pub struct ByFunc {
+pub struct Lookup {
     calls: Vec<Vec<Idx>>,
     assigns: Vec<Vec<Idx>>,
+    call_parent: Vec<Option<Idx>>,
+}
+
+/// For each call, the innermost call whose span contains its span (or equals it: calls of
+/// one span chain to each other). Spans from one syntax tree nest or are apart, so one sweep
+/// in order of start (outer first) with a stack of the open calls finds them.
+fn call_parents(calls: &[Call]) -> Vec<Option<Idx>> {
+    let mut order: Vec<Idx> = (0..calls.len() as Idx).collect();
+    order.sort_by_key(|&i| {
+        let s = calls[i as usize].span;
+        (s.start, std::cmp::Reverse(s.end))
+    });
+    let mut parent = vec![None; calls.len()];
+    let mut open: Vec<Idx> = Vec::new();
+    for i in order {
+        let s = calls[i as usize].span;
+        while open
+            .last()
+            .is_some_and(|&t| !calls[t as usize].span.contains(&s))
+        {
+            open.pop();
+        }
+        parent[i as usize] = open.last().copied();
+        open.push(i);
+    }
+    parent
 }
 
 fn group_by_func(funcs: impl Iterator<Item = Option<Idx>>) -> Vec<Vec<Idx>> {
@@ -442,29 +469,54 @@ impl FileFacts {
             once_guards: Vec::new(),
             error_spans: Vec::new(),
             lines: self.lines,
-            by_func: OnceLock::new(),
+            lookup: OnceLock::new(),
         }
     }
 
-    fn by_func(&self) -> &ByFunc {
-        self.by_func.get_or_init(|| ByFunc {
+    fn lookup(&self) -> &Lookup {
+        self.lookup.get_or_init(|| Lookup {
             calls: group_by_func(self.calls.iter().map(|c| c.func)),
             assigns: group_by_func(self.assigns.iter().map(|a| a.func)),
+            call_parent: call_parents(&self.calls),
         })
+    }
+
+    /// The index of `call` in `calls`, when it is one of them (not a copy).
+    fn call_index(&self, call: &Call) -> Option<usize> {
+        let size = std::mem::size_of::<Call>();
+        let base = self.calls.as_ptr() as usize;
+        let at = call as *const Call as usize;
+        (at >= base && at < base + self.calls.len() * size).then(|| (at - base) / size)
+    }
+
+    /// The calls whose span contains `call`'s (`res.json(find(x))` around `find(x)`), not
+    /// counting calls of the same span: the same calls as a scan of the file with
+    /// `c.span.contains(&call.span) && c.span != call.span`, innermost first.
+    pub fn calls_around<'s>(&'s self, call: &'s Call) -> impl Iterator<Item = &'s Call> + 's {
+        let at = self.call_index(call);
+        let parent = &self.lookup().call_parent;
+        let chain = std::iter::successors(at.and_then(|i| parent[i]), move |&p| parent[p as usize])
+            .take(self.calls.len())
+            .map(|p| &self.calls[p as usize]);
+        // A copy of a call: scanned.
+        let scan = self.calls[..if at.is_some() { 0 } else { self.calls.len() }]
+            .iter()
+            .filter(|c| c.span.contains(&call.span));
+        chain.chain(scan).filter(|c| c.span != call.span)
     }
 
     /// The calls whose innermost function is `func` (`None`: top level), in document order:
     /// the same calls as `calls.iter().filter(|c| c.func == func)`, without the scan.
     pub fn calls_in(&self, func: Option<Idx>) -> impl Iterator<Item = &Call> + '_ {
         let slot = func.map_or(0, |f| f as usize + 1);
-        let ids = self.by_func().calls.get(slot).map_or(&[][..], |v| &v[..]);
+        let ids = self.lookup().calls.get(slot).map_or(&[][..], |v| &v[..]);
         ids.iter().map(|&i| &self.calls[i as usize])
     }
 
     /// The assignments whose innermost function is `func`, as [`FileFacts::calls_in`].
     pub fn assigns_in(&self, func: Option<Idx>) -> impl Iterator<Item = &Assign> + '_ {
         let slot = func.map_or(0, |f| f as usize + 1);
-        let ids = self.by_func().assigns.get(slot).map_or(&[][..], |v| &v[..]);
+        let ids = self.lookup().assigns.get(slot).map_or(&[][..], |v| &v[..]);
         ids.iter().map(|&i| &self.assigns[i as usize])
     }
 
@@ -545,10 +597,11 @@ mod tests {
     use super::*;
 
     /// The per-function groups hold the same calls and assignments, in the same order, as a
-    /// scan of the whole file; an await is `multi` when another await shares its statement.
+    /// scan of the whole file, and so do the calls around a call; an await is `multi` when
+    /// another await shares its statement.
     #[test]
-    fn by_function_groups_match_the_scans() {
-        let (mut calls, mut multi) = (0, 0);
+    fn lookups_match_the_scans() {
+        let (mut calls, mut around, mut multi) = (0, 0, 0);
         for (path, lang, src) in crate::lang::fixture_sources() {
             let Ok(f) = crate::facts::extract(lang, &src, &Default::default()) else {
                 continue;
@@ -579,6 +632,32 @@ mod tests {
                     path.display()
                 );
             }
+            for call in &f.calls {
+                let scan = |call: &Call| -> Vec<*const Call> {
+                    f.calls
+                        .iter()
+                        .filter(|c| c.span.contains(&call.span) && c.span != call.span)
+                        .map(|c| c as *const _)
+                        .collect()
+                };
+                let mut chained: Vec<*const Call> =
+                    f.calls_around(call).map(|c| c as *const _).collect();
+                chained.sort();
+                assert_eq!(
+                    chained,
+                    scan(call),
+                    "{:?} in {}",
+                    call.dotted(),
+                    path.display()
+                );
+                around += chained.len();
+                // A copy is not one of the file's calls: scanned.
+                let copy = call.clone();
+                let mut scanned: Vec<*const Call> =
+                    f.calls_around(&copy).map(|c| c as *const _).collect();
+                scanned.sort();
+                assert_eq!(scanned, scan(call));
+            }
             for a in &f.awaits {
                 let same = f.awaits.iter().filter(|b| b.stmt == a.stmt).count();
                 assert_eq!(a.multi, same > 1, "{:?} in {}", a.expr_text, path.display());
@@ -586,6 +665,7 @@ mod tests {
             }
         }
         assert!(calls > 5_000, "only {calls} calls grouped");
+        assert!(around > 1_000, "only {around} enclosing calls");
         assert!(multi > 0, "no fixture has two awaits in one statement");
     }
 }

@@ -23,7 +23,7 @@ pub fn directly_in_async(f: &FileFacts, call: &Call) -> bool {
 /// Is the call inside an argument of a call that moves work off the event loop
 /// (`asyncio.to_thread`, `run_in_executor`, `sync_to_async`)?
 pub fn offloaded(f: &FileFacts, call: &Call) -> bool {
-    f.calls.iter().any(|c| {
+    f.calls_around(call).any(|c| {
         matches!(
             c.method(),
             "to_thread"
@@ -32,8 +32,7 @@ pub fn offloaded(f: &FileFacts, call: &Call) -> bool {
                 | "run_sync"
                 | "defer_to_thread"
                 | "setImmediate"
-        ) && c.span.contains(&call.span)
-            && c.span != call.span
+        )
     })
 }
 
@@ -142,10 +141,7 @@ pub fn flows_to_response(ctx: &Ctx, call: &Call) -> bool {
 /// response call, returned, or assigned to a name that is?
 pub fn rows_leave(f: &FileFacts, call: &Call) -> bool {
     // Directly inside a response call or a return.
-    if f.calls
-        .iter()
-        .any(|c| c.span.contains(&call.span) && c.span != call.span && is_response_call(c))
-    {
+    if f.calls_around(call).any(is_response_call) {
         return true;
     }
     if exit_contains(f, call) {
