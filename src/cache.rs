@@ -44,8 +44,10 @@ fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
 }
 
 /// A file's facts as bytes, for the cache and for holding them between the passes.
-pub fn encode_facts(facts: &FileFacts) -> Option<Vec<u8>> {
-    bincode::serde::encode_to_vec(facts, config()).ok()
+/// The bytes go to `buf` (cleared first), so that one buffer serves many files.
+pub fn encode_facts(facts: &FileFacts, buf: &mut Vec<u8>) -> bool {
+    buf.clear();
+    bincode::serde::encode_into_std_write(facts, buf, config()).is_ok()
 }
 
 /// The facts [`encode_facts`] wrote; `None` for damaged bytes, whatever they hold.

@@ -5,12 +5,20 @@
 //! temporary directory) to memory. Peak memory so follows the skeletons and the files in
 //! flight, not every file's facts.
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::sync::Mutex;
 
 use crate::cache::{self, Cache};
 use crate::facts::FileFacts;
+
+thread_local! {
+    /// Buffers reused across files: the encoding of the facts being stored, and the bytes
+    /// read back from the spill file.
+    static ENCODED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static READ: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
 
 /// Where one file's encoded facts are.
 #[derive(Debug)]
@@ -41,23 +49,33 @@ impl<'a> FactStore<'a> {
     /// Keeps `facts` (with content key `key`) for [`FactStore::get`]; `None` when they
     /// cannot be encoded.
     pub fn put(&self, key: &str, facts: &FileFacts) -> Option<Stored> {
-        let bytes = cache::encode_facts(facts)?;
+        // One encoding buffer per thread: no fresh allocation (and its page faults) per file.
+        ENCODED.with(|buf| {
+            let mut buf = buf.try_borrow_mut().ok()?;
+            if !cache::encode_facts(facts, &mut buf) {
+                return None;
+            }
+            Some(self.keep(key, &buf))
+        })
+    }
+
+    fn keep(&self, key: &str, bytes: &[u8]) -> Stored {
         if let Some(c) = self.cache {
-            if c.store_facts(key, &bytes) {
-                return Some(Stored::Cache(key.to_string()));
+            if c.store_facts(key, bytes) {
+                return Stored::Cache(key.to_string());
             }
         }
         if let Some(spill) = &self.spill {
             if let Ok(mut g) = spill.lock() {
                 let (file, len) = &mut *g;
                 let at = *len;
-                if file.seek(SeekFrom::Start(at)).is_ok() && file.write_all(&bytes).is_ok() {
+                if file.seek(SeekFrom::Start(at)).is_ok() && file.write_all(bytes).is_ok() {
                     *len += bytes.len() as u64;
-                    return Some(Stored::Spill(at, bytes.len() as u64));
+                    return Stored::Spill(at, bytes.len() as u64);
                 }
             }
         }
-        Some(Stored::Memory(bytes.into_boxed_slice()))
+        Stored::Memory(bytes.into())
     }
 
     /// The facts kept by `put`; `None` if they cannot be read back (a damaged or removed
@@ -66,15 +84,61 @@ impl<'a> FactStore<'a> {
         match stored {
             Stored::Cache(key) => self.cache?.load_facts(key),
             Stored::Memory(bytes) => cache::decode_facts(bytes),
-            Stored::Spill(at, len) => {
-                let mut bytes = vec![0; usize::try_from(*len).ok()?];
+            Stored::Spill(at, len) => READ.with(|buf| {
+                let mut bytes = buf.try_borrow_mut().ok()?;
+                bytes.clear();
                 {
                     let mut g = self.spill.as_ref()?.lock().ok()?;
                     let (file, _) = &mut *g;
                     file.seek(SeekFrom::Start(*at)).ok()?;
-                    file.read_exact(&mut bytes).ok()?;
+                    (&mut *file).take(*len).read_to_end(&mut bytes).ok()?;
+                }
+                if bytes.len() as u64 != *len {
+                    return None;
                 }
                 cache::decode_facts(&bytes)
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encoded(f: &FileFacts) -> Vec<u8> {
+        let mut buf = Vec::new();
+        assert!(cache::encode_facts(f, &mut buf));
+        buf
+    }
+
+    /// Facts come back as they were put, from the spill file and from memory, with the
+    /// buffers reused from a larger file to a smaller one and back.
+    #[test]
+    fn facts_come_back_as_put() {
+        let mut files: Vec<FileFacts> = crate::lang::fixture_sources()
+            .into_iter()
+            .filter_map(|(_, lang, src)| {
+                crate::facts::extract(lang, &src, &Default::default()).ok()
+            })
+            .filter(|f| !f.calls.is_empty())
+            .take(40)
+            .collect();
+        files.sort_by_key(|f| std::cmp::Reverse(f.calls.len()));
+        files.swap(1, 39);
+        let memory = FactStore {
+            cache: None,
+            spill: None,
+        };
+        for store in [FactStore::new(None), memory] {
+            let kept: Vec<Stored> = files
+                .iter()
+                .map(|f| store.put("k", f).expect("encoded"))
+                .collect();
+            assert_eq!(matches!(kept[0], Stored::Spill(..)), store.spill.is_some());
+            for (f, s) in files.iter().zip(&kept).rev() {
+                let back = store.get(s).expect("read back");
+                assert_eq!(encoded(&back), encoded(f));
             }
         }
     }
