@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Times n1lint on generated files of ten shapes that real code rarely has in this size: one
+"""Times n1lint on generated files of thirteen shapes that real code rarely has in this size: one
 huge block, one huge function, thousands of definitions side by side. A pass that does
 per-item work proportional to the file (quadratic in all) shows here long before it shows on
 the corpus. Each shape is written at two sizes; `ratio` is the time of the large one over
@@ -111,6 +111,46 @@ def rb_methods(n):
     return "rb", "\n".join(lines)
 
 
+def js_routes(n):
+    lines = ["const express = require('express');", "const { User, Profile } = require('./models');",
+             "const router = express.Router();"]
+    for i in range(n):
+        lines.append(
+            f"router.get('/u{i}', async (req, res) => {{\n"
+            f"  const users = await User.findAll({{ where: {{ team: req.query.team }} }});\n"
+            f"  if (!users) {{ return res.status(404).send(); }}\n"
+            f"  for (const u of users) {{ u.p{i} = await Profile.findOne({{ where: {{ userId: u.id }} }}); }}\n"
+            f"  res.json(users);\n}});"
+        )
+    lines.append("module.exports = router;")
+    return "js", "\n".join(lines)
+
+
+def py_services(n):
+    lines = ["from django.db import models", "class Order(models.Model):",
+             "    user = models.ForeignKey('User', on_delete=models.CASCADE)", ""]
+    for i in range(n):
+        lines.append(
+            f"def load{i}(active):\n    found = []\n    rows = Order.objects.filter(active=active)\n"
+            f"    for row in rows:\n        if row.pk:\n            user = row.user\n            found.append(user)\n"
+            f"    return found\n"
+        )
+    return "py", "\n".join(lines)
+
+
+def rb_controller(n):
+    lines = ["class Post < ApplicationRecord", "  has_many :comments", "end",
+             "class PostsController < ApplicationController"]
+    for i in range(n):
+        lines.append(
+            f"  def show{i}\n    @posts = Post.where(user_id: params[:id])\n"
+            f"    @posts.each do |p|\n      p.comments.count\n    end\n"
+            f"    render json: @posts\n  end"
+        )
+    lines.append("end")
+    return "rb", "\n".join(lines)
+
+
 # (name, generator, items per `--base`): the large file of each shape stays under n1lint's
 # default 1 MiB file size limit.
 SHAPES = [
@@ -124,6 +164,9 @@ SHAPES = [
     ("object literal, N async methods", js_object_methods, 0.5),
     ("one migration, N statements", rb_migration, 1),
     ("one class, N methods", rb_methods, 1),
+    ("router, N route handlers", js_routes, 0.25),
+    ("module, N query helpers", py_services, 0.25),
+    ("controller, N actions", rb_controller, 0.25),
 ]
 
 
