@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::apis::{self, DbOp, Models};
 use crate::config::Config;
-use crate::facts::{Call, FileFacts, Idx, Span};
+use crate::facts::{ArgKind, Call, FileFacts, Idx, Span};
 use crate::lang::Lang;
 
 /// A relation of a model: `order.customer` (to-one) or `customer.orders` (to-many).
@@ -1371,9 +1371,96 @@ fn relations_of(f: &FileFacts) -> Vec<(String, String, Relation)> {
                 rels.push((model, attr, Relation { to_many, target }));
             }
         }
-        _ => {}
+        // Sequelize associations: `Customer.hasMany(Order, { as: 'orders' })`. The relation
+        // is named as its accessors are (`getOrders`, `countOrders`): the alias, else the
+        // target model's name, plural for a to-many one.
+        _ => {
+            for c in &f.calls {
+                let to_many = match c.method() {
+                    "hasOne" | "belongsTo" => false,
+                    "hasMany" | "belongsToMany" => true,
+                    _ => continue,
+                };
+                let [model, _] = c.path.as_slice() else {
+                    continue;
+                };
+                let Some(target) = c.args.first().filter(|a| a.kind == ArgKind::Ident) else {
+                    continue;
+                };
+                let capital = |t: &str| t.chars().next().is_some_and(|c| c.is_ascii_uppercase());
+                if model.called || !capital(&model.name) || !capital(&target.text) {
+                    continue;
+                }
+                let alias = c
+                    .args
+                    .get(1)
+                    .filter(|a| a.kind == ArgKind::Object)
+                    .and_then(|a| string_property(&a.text, "as"));
+                let name = match alias {
+                    Some(a) => upper_first(&a),
+                    None if to_many => plural(&target.text),
+                    None => target.text.clone(),
+                };
+                rels.push((
+                    model.name.clone(),
+                    name,
+                    Relation {
+                        to_many,
+                        target: target.text.clone(),
+                    },
+                ));
+            }
+        }
     }
     rels
+}
+
+/// The string value of property `key` in an object literal's text: `orders` for `as` in
+/// `{ as: 'orders', foreignKey: 'customerId' }`.
+fn string_property(text: &str, key: &str) -> Option<String> {
+    let mut from = 0;
+    while let Some(p) = text[from..].find(key) {
+        let s = from + p;
+        from = s + key.len();
+        let before = text[..s].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$') {
+            continue;
+        }
+        let rest = text[from..].trim_start();
+        let Some(rest) = rest.strip_prefix(':') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let quote = rest
+            .chars()
+            .next()
+            .filter(|q| matches!(q, '\'' | '"' | '`'))?;
+        let value = &rest[1..];
+        return value.find(quote).map(|e| value[..e].to_string());
+    }
+    None
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// An English plural, as Sequelize names a to-many association after its model (`Orders`,
+/// `Categories`, `Addresses`); irregular words are not known.
+fn plural(word: &str) -> String {
+    let consonant_y = word.len() > 1
+        && word.ends_with('y')
+        && !word[..word.len() - 1].ends_with(['a', 'e', 'i', 'o', 'u']);
+    if consonant_y {
+        format!("{}ies", &word[..word.len() - 1])
+    } else if word.ends_with(['s', 'x', 'z']) || word.ends_with("ch") || word.ends_with("sh") {
+        format!("{word}es")
+    } else {
+        format!("{word}s")
+    }
 }
 
 /// Does `text` mention `name` as a whole identifier (`order` in `order.id`, not in

@@ -321,6 +321,82 @@ fn queries_if_not_loaded(lang: Lang, m: &str) -> bool {
         }
 }
 
+/// Sequelize association accessors called on an iterated query's rows: `user.getProfile()`
+/// or `order.countItems()` in a loop over `User.findAll(...)`, where the project declares the
+/// association (`User.hasOne(Profile)`). An accessor runs its query whether or not the first
+/// query included the association.
+fn accessor_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
+    let f = ctx.facts;
+    for call in &f.calls {
+        let Some(li) = call.in_loop else { continue };
+        let [var, m] = call.path.as_slice() else {
+            continue;
+        };
+        let Some((verb, name)) = ["get", "count", "has"]
+            .iter()
+            .find_map(|p| m.name.strip_prefix(p).map(|n| (*p, n)))
+        else {
+            continue;
+        };
+        if var.called
+            || matches!(var.name.as_str(), "this" | "self")
+            || !name.starts_with(|c: char| c.is_ascii_uppercase())
+            || !db_loop::loop_counts(f, li)
+            || db_loop::in_rescue(f, li, &call.span)
+            || db_loop::group_guarded(f, li, &call.span)
+        {
+            continue;
+        }
+        let Some(bl) = binding_loop(f, li, &var.name) else {
+            continue;
+        };
+        let l = &f.loops[bl as usize];
+        if reassigned(f, l, &var.name, call.span.start) {
+            continue;
+        }
+        let Some((_, model)) = iterated_query(ctx, l) else {
+            continue;
+        };
+        if !db_loop::many_items(ctx, bl) || receiver_children(ctx, bl) {
+            continue;
+        }
+        let Some(relation) = ctx.index.relations.get(&(model, name.to_string())) else {
+            continue;
+        };
+        // `countX`/`hasX` exist on to-many associations only.
+        if (verb != "get" && !relation.to_many) || !seen.insert(call.span.start) {
+            continue;
+        }
+        db_loop::debug_evidence(
+            ctx,
+            ID,
+            call.span.line,
+            "accessor",
+            db_loop::evidence(ctx, bl),
+        );
+        let inner = &f.loops[li as usize];
+        let var = &var.name;
+        let m = &m.name;
+        out.push(db_loop::finding(
+            ID,
+            call.span,
+            format!(
+                "`{var}.{m}()` queries the associated `{}` with one query per item of {} (loop at line {})",
+                relation.target,
+                db_loop::loop_subject(l),
+                inner.header.line
+            ),
+            "query on every iteration".into(),
+            format!(
+                "load the association with the first query (`include: [{{ model: {}, as: ... }}]`) and read it from each row instead of calling `{m}()`; or query all of them at once with `where: {{ id: ids }}`",
+                relation.target
+            ),
+            vec![db_loop::loop_related(l)],
+            call.hash,
+        ));
+    }
+}
+
 /// What a loop iterates, as the text of a query chain and the model it starts from.
 fn iterated_query(ctx: &Ctx, l: &Loop) -> Option<(String, String)> {
     let f = ctx.facts;
@@ -342,6 +418,7 @@ fn iterated_query(ctx: &Ctx, l: &Loop) -> Option<(String, String)> {
     }
     let head: String = text
         .trim_start_matches(['(', '['])
+        .trim_start_matches("await ")
         .chars()
         .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
         .collect();
@@ -479,7 +556,11 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
     {
         return;
     }
-    if !matches!(f.lang, Lang::Python | Lang::Ruby) || ctx.index.relations.is_empty() {
+    if ctx.index.relations.is_empty() {
+        return;
+    }
+    if !matches!(f.lang, Lang::Python | Lang::Ruby) {
+        accessor_loads(ctx, out, seen);
         return;
     }
     // To-many relations with a query method: `order.items.count()`, `post.comments.count`.
