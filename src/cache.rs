@@ -47,12 +47,18 @@ fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
 /// The bytes go to `buf` (cleared first), so that one buffer serves many files.
 pub fn encode_facts(facts: &FileFacts, buf: &mut Vec<u8>) -> bool {
     buf.clear();
-    bincode::serde::encode_into_std_write(facts, buf, config()).is_ok()
+    bincode::encode_into_std_write(facts, buf, config()).is_ok()
 }
 
 /// The facts [`encode_facts`] wrote; `None` for damaged bytes, whatever they hold.
 pub fn decode_facts(bytes: &[u8]) -> Option<FileFacts> {
-    decode(bytes)
+    std::panic::catch_unwind(|| {
+        bincode::decode_from_slice(bytes, config())
+            .ok()
+            .map(|(v, _)| v)
+    })
+    .ok()
+    .flatten()
 }
 
 /// A content key: the build, the language and the bytes.

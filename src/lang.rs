@@ -5,7 +5,20 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 /// A source language, as decided from a file's extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    bincode::Encode,
+    bincode::Decode,
+)]
 pub enum Lang {
     JavaScript,
     TypeScript,

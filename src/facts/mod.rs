@@ -12,6 +12,7 @@ mod text;
 
 use std::sync::OnceLock;
 
+use bincode::{Decode, Encode};
 use serde::{Deserialize, Serialize};
 
 use crate::lang::Lang;
@@ -23,7 +24,19 @@ pub use text::{fnv1a, normalised_hash};
 /// A range of source text: byte offsets plus 1-based line and column (columns count
 /// Unicode scalar values, the unit the SARIF output declares).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    Default,
+    Encode,
+    Decode,
 )]
 pub struct Span {
     pub start: u32,
@@ -49,7 +62,7 @@ impl Span {
 /// Index into one of the fact vectors of the same file.
 pub type Idx = u32;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Encode, Decode)]
 pub struct Function {
     pub span: Span,
     /// The function's name; for anonymous functions, the name it is assigned to or passed as
@@ -68,14 +81,13 @@ pub struct Function {
     pub arg_of: Option<Idx>,
     pub exported: bool,
     /// `export default function ...`.
-    #[serde(default)]
     pub default_export: bool,
     /// A Python generator (its own body holds a `yield`): a call only builds the generator,
     /// its body runs where the generator is iterated.
     pub generator: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Encode, Decode)]
 pub struct Class {
     pub span: Span,
     pub name: String,
@@ -85,7 +97,7 @@ pub struct Class {
     pub body: Span,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
 pub enum LoopKind {
     /// `for (;;)`, Python `for`, Ruby `for`, `for ... of/in`.
     For,
@@ -97,7 +109,7 @@ pub enum LoopKind {
     Callback,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Encode, Decode)]
 pub struct Loop {
     pub kind: LoopKind,
     pub span: Span,
@@ -124,13 +136,12 @@ pub struct Loop {
 
 /// One segment of a callee path: `User.objects.filter(...).first` is
 /// `[User, objects, filter(), first]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct Seg {
     pub name: String,
     /// The segment was called (`filter(...)`).
     pub called: bool,
     /// The argument texts of that call, when it was called (short).
-    #[serde(default)]
     pub args: Vec<String>,
 }
 
@@ -138,7 +149,7 @@ pub struct Seg {
 /// from a damaged cache, far above hand-written nesting.
 pub const MAX_NESTING: usize = 32;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
 pub enum ArgKind {
     String,
     Number,
@@ -149,7 +160,7 @@ pub enum ArgKind {
     Other,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Encode, Decode)]
 pub struct Arg {
     /// Python `name=value`, Ruby `name: value`.
     pub keyword: Option<String>,
@@ -161,7 +172,7 @@ pub struct Arg {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Encode, Decode)]
 pub struct Call {
     pub span: Span,
     /// The callee path, root first. The last segment is the method called.
@@ -229,7 +240,7 @@ impl Call {
 
 /// A string literal that may hold SQL, with interpolations replaced by same-length
 /// placeholders so offsets into `text` map one-to-one onto the source.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Encode, Decode)]
 pub struct StrLit {
     pub span: Span,
     /// Byte offset in the file where `text` starts.
@@ -241,7 +252,7 @@ pub struct StrLit {
     pub text_col: u32,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Encode, Decode)]
 pub struct Comment {
     pub span: Span,
     pub text: String,
@@ -258,7 +269,7 @@ pub struct Comment {
 }
 
 /// `name = value` (also `const name = value`, destructuring gives several names).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Encode, Decode)]
 pub struct Assign {
     pub span: Span,
     pub targets: Vec<String>,
@@ -270,7 +281,7 @@ pub struct Assign {
 }
 
 /// `import { a as b } from "./m"`, `from .m import a as b`, `const { a } = require("./m")`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Encode, Decode)]
 pub struct Import {
     /// The local name bound.
     pub local: String,
@@ -283,7 +294,7 @@ pub struct Import {
 }
 
 /// How the statement holding an `await` uses its value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
 pub enum AwaitUse {
     /// `const x = await f()` / Python single assignment.
     Const,
@@ -300,7 +311,7 @@ pub enum AwaitUse {
 }
 
 /// One `await` and the statement it belongs to (`sequential-await`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Encode, Decode)]
 pub struct Await {
     /// The statement holding the await.
     pub stmt: Span,
@@ -327,7 +338,7 @@ pub struct Await {
 }
 
 /// An attribute chain rooted at a name, read inside a loop (`order.customer.name`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Encode, Decode)]
 pub struct Member {
     pub span: Span,
     /// `order`, `customer`, `name`.
@@ -337,7 +348,7 @@ pub struct Member {
     pub hash: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Encode, Decode)]
 pub struct FileFacts {
     pub lang: Lang,
     pub functions: Vec<Function>,
@@ -349,48 +360,61 @@ pub struct FileFacts {
     pub assigns: Vec<Assign>,
     pub imports: Vec<Import>,
     pub members: Vec<Member>,
-    #[serde(default)]
     pub awaits: Vec<Await>,
     /// Byte ranges of code that runs only when debug logging is enabled.
-    #[serde(default)]
     pub debug_guards: Vec<(u32, u32)>,
     /// Byte ranges of code that runs only in development or tests (`if (env.isDev())`,
     /// `if settings.DEBUG:`): not what production requests run.
-    #[serde(default)]
     pub dev_guards: Vec<(u32, u32)>,
     /// Byte ranges of code that runs only when something is missing (`if (!cache)`,
     /// `if (!fs.existsSync(dir))`, `if x is None:`): a fill-once branch.
-    #[serde(default)]
     pub once_guards: Vec<(u32, u32)>,
     /// String literals that are project-wide settings the index reads
     /// (`"DEFAULT_PAGINATION_CLASS"`).
-    #[serde(default)]
     pub markers: Vec<String>,
     /// Offsets of Ruby `private`/`protected` markers.
-    #[serde(default)]
     pub visibility: Vec<u32>,
     /// Byte ranges of `return`/`break`/`raise`/`throw` statements: a call inside one runs at
     /// most once per call of its function.
     pub exits: Vec<(u32, u32)>,
     /// The text of each exit (short), parallel to `exits`.
-    #[serde(default)]
     pub exit_texts: Vec<String>,
     /// Byte ranges of exception handlers (`except`, `catch`, `rescue`) and fallbacks (the
     /// right side of `a ?? b`, `a || b`, `a or b`): code there runs only when something
     /// failed or gave nothing.
-    #[serde(default)]
     pub rescues: Vec<(u32, u32)>,
     /// Byte ranges of the branches of `if`/`else`/`unless`/`case` and conditional
     /// expressions: code there runs only when a condition holds.
-    #[serde(default)]
     pub branches: Vec<(u32, u32)>,
     /// Byte ranges of ERROR and MISSING nodes: nothing is reported from inside them.
     pub error_spans: Vec<(u32, u32)>,
     pub lines: u32,
     /// Lookups over the facts above, built on first use (not stored).
-    #[serde(skip)]
-    pub lookup: OnceLock<Lookup>,
+    pub lookup: LookupCell,
 }
+
+/// [`Lookup`], built on first use; encoded as nothing and decoded empty.
+#[derive(Debug, Clone, Default)]
+pub struct LookupCell(OnceLock<Lookup>);
+
+impl Encode for LookupCell {
+    fn encode<E: bincode::enc::Encoder>(
+        &self,
+        _: &mut E,
+    ) -> Result<(), bincode::error::EncodeError> {
+        Ok(())
+    }
+}
+
+impl<C> Decode<C> for LookupCell {
+    fn decode<D: bincode::de::Decoder<Context = C>>(
+        _: &mut D,
+    ) -> Result<Self, bincode::error::DecodeError> {
+        Ok(LookupCell::default())
+    }
+}
+
+bincode::impl_borrow_decode!(LookupCell);
 
 /// The indexes of a file's calls and assignments, grouped by their innermost function
 /// (slot 0: top level; slot `i + 1`: function `i`), each group in document order; and
@@ -469,12 +493,12 @@ impl FileFacts {
             once_guards: Vec::new(),
             error_spans: Vec::new(),
             lines: self.lines,
-            lookup: OnceLock::new(),
+            lookup: LookupCell::default(),
         }
     }
 
     fn lookup(&self) -> &Lookup {
-        self.lookup.get_or_init(|| Lookup {
+        self.lookup.0.get_or_init(|| Lookup {
             calls: group_by_func(self.calls.iter().map(|c| c.func)),
             assigns: group_by_func(self.assigns.iter().map(|a| a.func)),
             call_parent: call_parents(&self.calls),
