@@ -1415,6 +1415,32 @@ fn relations_of(f: &FileFacts) -> Vec<(String, String, Relation)> {
     rels
 }
 
+/// Does `method` write through a Sequelize association the project declares: `setX` and
+/// `createX` of any, `addX`/`removeX` of a to-many one under its plural or singular name
+/// (`addOrders`, `addOrder`), `createX` of a to-many one under the singular?
+pub fn association_writer(relations: &HashMap<(String, String), Relation>, method: &str) -> bool {
+    let Some((verb, name)) = ["set", "create", "add", "remove"]
+        .iter()
+        .find_map(|v| method.strip_prefix(v).map(|n| (*v, n)))
+    else {
+        return false;
+    };
+    if !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return false;
+    }
+    relations.iter().any(|((_, rel), r)| {
+        if !r.to_many {
+            return matches!(verb, "set" | "create") && rel == name;
+        }
+        let singular = singular_camel(rel);
+        match verb {
+            "set" => rel == name,
+            "create" => singular == name,
+            _ => rel == name || singular == name,
+        }
+    })
+}
+
 /// The string value of property `key` in an object literal's text: `orders` for `as` in
 /// `{ as: 'orders', foreignKey: 'customerId' }`.
 fn string_property(text: &str, key: &str) -> Option<String> {

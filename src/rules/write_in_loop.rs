@@ -110,17 +110,19 @@ fn instance_writes(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
                     | "toggle!"
             ),
             Lang::Python => matches!(m, "save" | "delete"),
-            _ => matches!(
-                m,
-                "save"
-                    | "destroy"
-                    | "remove"
-                    | "deleteOne"
-                    | "updateOne"
-                    | "increment"
-                    | "decrement"
-                    | "reload"
-            ),
+            _ => {
+                matches!(
+                    m,
+                    "save"
+                        | "destroy"
+                        | "remove"
+                        | "deleteOne"
+                        | "updateOne"
+                        | "increment"
+                        | "decrement"
+                        | "reload"
+                ) || crate::index::association_writer(&ctx.index.relations, m)
+            }
         };
         if !is_write || call.path[0].called {
             continue;
