@@ -321,10 +321,10 @@ fn queries_if_not_loaded(lang: Lang, m: &str) -> bool {
         }
 }
 
-/// Sequelize association accessors called on an iterated query's rows: `user.getProfile()`
-/// or `order.countItems()` in a loop over `User.findAll(...)`, where the project declares the
-/// association (`User.hasOne(Profile)`). An accessor runs its query whether or not the first
-/// query included the association.
+/// Loads through one row of an iterated query: a Sequelize association accessor
+/// (`user.getProfile()`, `order.countItems()` in a loop over `User.findAll(...)`, where the
+/// project declares the association: `User.hasOne(Profile)`), which runs its query whether
+/// or not the first query included the association; or a Mongoose document's `populate`.
 fn accessor_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
     let f = ctx.facts;
     for call in &f.calls {
@@ -332,15 +332,14 @@ fn accessor_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         let [var, m] = call.path.as_slice() else {
             continue;
         };
-        let Some((verb, name)) = ["get", "count", "has"]
+        let populate = m.name == "populate";
+        let accessor = ["get", "count", "has"]
             .iter()
             .find_map(|p| m.name.strip_prefix(p).map(|n| (*p, n)))
-        else {
-            continue;
-        };
-        if var.called
+            .filter(|(_, name)| name.starts_with(|c: char| c.is_ascii_uppercase()));
+        if (!populate && accessor.is_none())
+            || var.called
             || matches!(var.name.as_str(), "this" | "self")
-            || !name.starts_with(|c: char| c.is_ascii_uppercase())
             || !db_loop::loop_counts(f, li)
             || db_loop::in_rescue(f, li, &call.span)
             || db_loop::group_guarded(f, li, &call.span)
@@ -360,11 +359,30 @@ fn accessor_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         if !db_loop::many_items(ctx, bl) || receiver_children(ctx, bl) {
             continue;
         }
-        let Some(relation) = ctx.index.relations.get(&(model, name.to_string())) else {
-            continue;
+        let subject = db_loop::loop_subject(l);
+        let line = f.loops[li as usize].header.line;
+        let (var, m) = (&var.name, &m.name);
+        let (message, help) = match accessor {
+            Some((verb, name)) => {
+                let Some(relation) = ctx.index.relations.get(&(model, name.to_string())) else {
+                    continue;
+                };
+                // `countX`/`hasX` exist on to-many associations only.
+                if verb != "get" && !relation.to_many {
+                    continue;
+                }
+                let target = &relation.target;
+                (
+                    format!("`{var}.{m}()` queries the associated `{target}` with one query per item of {subject} (loop at line {line})"),
+                    format!("load the association with the first query (`include: [{{ model: {target}, as: ... }}]`) and read it from each row instead of calling `{m}()`; or query all of them at once with `where: {{ id: ids }}`"),
+                )
+            }
+            None => (
+                format!("`{var}.populate(...)` loads the referenced documents with one query per item of {subject} (loop at line {line})"),
+                "populate in the first query (`Model.find(...).populate(path)`): one query per path for all documents".to_string(),
+            ),
         };
-        // `countX`/`hasX` exist on to-many associations only.
-        if (verb != "get" && !relation.to_many) || !seen.insert(call.span.start) {
+        if !seen.insert(call.span.start) {
             continue;
         }
         db_loop::debug_evidence(
@@ -374,23 +392,12 @@ fn accessor_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             "accessor",
             db_loop::evidence(ctx, bl),
         );
-        let inner = &f.loops[li as usize];
-        let var = &var.name;
-        let m = &m.name;
         out.push(db_loop::finding(
             ID,
             call.span,
-            format!(
-                "`{var}.{m}()` queries the associated `{}` with one query per item of {} (loop at line {})",
-                relation.target,
-                db_loop::loop_subject(l),
-                inner.header.line
-            ),
+            message,
             "query on every iteration".into(),
-            format!(
-                "load the association with the first query (`include: [{{ model: {}, as: ... }}]`) and read it from each row instead of calling `{m}()`; or query all of them at once with `where: {{ id: ids }}`",
-                relation.target
-            ),
+            help,
             vec![db_loop::loop_related(l)],
             call.hash,
         ));
@@ -556,11 +563,11 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
     {
         return;
     }
-    if ctx.index.relations.is_empty() {
-        return;
-    }
     if !matches!(f.lang, Lang::Python | Lang::Ruby) {
         accessor_loads(ctx, out, seen);
+        return;
+    }
+    if ctx.index.relations.is_empty() {
         return;
     }
     // To-many relations with a query method: `order.items.count()`, `post.comments.count`.
