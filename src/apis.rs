@@ -82,6 +82,7 @@ const SOURCES: &[&str] = &[
     include_str!("../rules/apis/typeorm.toml"),
     include_str!("../rules/apis/knex.toml"),
     include_str!("../rules/apis/keystone.toml"),
+    include_str!("../rules/apis/objection.toml"),
 ];
 
 pub fn all() -> &'static [Api] {

@@ -1245,13 +1245,17 @@ fn model_evidence(f: &FileFacts) -> Vec<(&'static str, String)> {
         }
         _ => {
             let sequelize = imports_any(f, &["sequelize"]);
+            let objection = imports_any(f, &["objection"]);
             for c in &f.classes {
-                if sequelize
-                    && c.superclasses
-                        .iter()
-                        .any(|s| s == "Model" || s.ends_with(".Model"))
-                {
+                let model = c
+                    .superclasses
+                    .iter()
+                    .any(|s| s == "Model" || s.ends_with(".Model"));
+                if sequelize && model {
                     out.push(("jsmodel", c.name.clone()));
+                }
+                if objection && model {
+                    out.push(("objection", c.name.clone()));
                 }
             }
             for a in &f.assigns {
