@@ -337,7 +337,9 @@ fn accessor_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             .iter()
             .find_map(|p| m.name.strip_prefix(p).map(|n| (*p, n)))
             .filter(|(_, name)| name.starts_with(|c: char| c.is_ascii_uppercase()));
-        if (!populate && accessor.is_none())
+        // An accessor name of no declared association (`el.getAttribute()`): nothing to look up.
+        let declared = |name: &str| ctx.index.relations.keys().any(|(_, r)| r == name);
+        if (!populate && !accessor.is_some_and(|(_, name)| declared(name)))
             || var.called
             || matches!(var.name.as_str(), "this" | "self")
             || !db_loop::loop_counts(f, li)
