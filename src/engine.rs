@@ -561,15 +561,14 @@ pub fn run_with_context(opts: &RunOptions, context: &[PathBuf]) -> Result<Analys
                     return Vec::new();
                 };
                 catch_unwind(AssertUnwindSafe(|| {
-                    let ctx = crate::rules::Ctx {
-                        path: p.path.as_str(),
-                        facts: &f,
+                    let ctx = crate::rules::Ctx::new(
+                        &p.path,
+                        &f,
                         index,
-                        config: opts.config,
-                        files: &skeletons,
-                        file: i as u32,
-                        server_code: !crate::handlers::not_server_code(&p.path),
-                    };
+                        opts.config,
+                        &skeletons,
+                        i as u32,
+                    );
                     crate::rules::db_loop::plural_feeds(&ctx, targets)
                 }))
                 .unwrap_or_default()
@@ -763,15 +762,7 @@ fn check_file(
     files: &[(&str, &FileFacts)],
     file: u32,
 ) -> (Vec<Reported>, Vec<String>) {
-    let ctx = Ctx {
-        path,
-        facts: f,
-        index,
-        config,
-        files,
-        file,
-        server_code: !crate::handlers::not_server_code(path),
-    };
+    let ctx = Ctx::new(path, f, index, config, files, file);
     let mut errors = Vec::new();
     let mut raw: Vec<Finding> = Vec::new();
     for (id, check) in rules::checks() {

@@ -305,15 +305,8 @@ impl ProjectIndex {
             callers
                 .into_iter()
                 .flat_map(|i| {
-                    let ctx = crate::rules::Ctx {
-                        path: files[i as usize].0,
-                        facts: files[i as usize].1,
-                        index: ix,
-                        config,
-                        files,
-                        file: i,
-                        server_code: !crate::handlers::not_server_code(files[i as usize].0),
-                    };
+                    let (path, facts) = files[i as usize];
+                    let ctx = crate::rules::Ctx::new(path, facts, ix, config, files, i);
                     crate::rules::db_loop::plural_feeds(&ctx, targets)
                 })
                 .collect()
@@ -784,13 +777,10 @@ impl ProjectIndex {
             return None;
         }
         let field = call.path[1].name.trim_start_matches('_');
-        let mut chars = field.chars();
-        let first = chars.next()?;
-        if !first.is_ascii_lowercase() {
+        if !field.starts_with(|c: char| c.is_ascii_lowercase()) {
             return None;
         }
-        let class: String = first.to_ascii_uppercase().to_string() + chars.as_str();
-        method_of(&class)
+        method_of(&upper_first(field))
     }
 
     /// What one file adds to the index once the models are known: the functions that run
@@ -1066,14 +1056,7 @@ pub fn singular_camel(attr: &str) -> String {
     } else {
         attr.to_string()
     };
-    base.split('_')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
+    base.split('_').map(upper_first).collect()
 }
 
 /// Does this database call run a query, one row set at a time, where it stands? Not when it
@@ -1423,15 +1406,10 @@ fn relations_of(f: &FileFacts) -> Vec<(String, String, Relation)> {
 /// `createX` of any, `addX`/`removeX` of a to-many one under its plural or singular name
 /// (`addOrders`, `addOrder`), `createX` of a to-many one under the singular?
 pub fn association_writer(relations: &HashMap<(String, String), Relation>, method: &str) -> bool {
-    let Some((verb, name)) = ["set", "create", "add", "remove"]
-        .iter()
-        .find_map(|v| method.strip_prefix(v).map(|n| (*v, n)))
+    let Some((verb, name)) = association_accessor(method, &["set", "create", "add", "remove"])
     else {
         return false;
     };
-    if !name.starts_with(|c: char| c.is_ascii_uppercase()) {
-        return false;
-    }
     relations.iter().any(|((_, rel), r)| {
         if !r.to_many {
             return matches!(verb, "set" | "create") && rel == name;
@@ -1471,11 +1449,24 @@ fn string_property(text: &str, key: &str) -> Option<String> {
     None
 }
 
+/// `s` with its first letter in ASCII upper case (`orders` → `Orders`).
 fn upper_first(s: &str) -> String {
     let mut c = s.chars();
     c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
         .unwrap_or_default()
+}
+
+/// A Sequelize association accessor's verb and association name: `("get", "Orders")` for
+/// `getOrders`, among `verbs`; `None` when the name after the verb is not capitalised.
+pub fn association_accessor<'m>(
+    method: &'m str,
+    verbs: &[&'static str],
+) -> Option<(&'static str, &'m str)> {
+    verbs
+        .iter()
+        .find_map(|v| method.strip_prefix(v).map(|n| (*v, n)))
+        .filter(|(_, name)| name.starts_with(|c: char| c.is_ascii_uppercase()))
 }
 
 /// An English plural, as Sequelize names a to-many association after its model (`Orders`,

@@ -1524,28 +1524,17 @@ impl<'a> Builder<'a> {
             }
         }
         let mut before = Vec::new();
-        match self.ancestry.parent(n, n).and_then(|p| cursor_at(p, n)) {
-            Some(mut c) => {
-                while c.goto_previous_sibling() {
-                    let p = c.node();
-                    if !p.is_named() {
-                        continue;
-                    }
-                    if p.kind_name() != "decorator" {
-                        break;
-                    }
-                    before.push(strip(text(self.src, p)));
+        // No parent: the root, which has no siblings.
+        if let Some(mut c) = self.ancestry.parent(n, n).and_then(|p| cursor_at(p, n)) {
+            while c.goto_previous_sibling() {
+                let p = c.node();
+                if !p.is_named() {
+                    continue;
                 }
-            }
-            None => {
-                let mut prev = n.prev_named_sibling();
-                while let Some(p) = prev {
-                    if p.kind_name() != "decorator" {
-                        break;
-                    }
-                    before.push(strip(text(self.src, p)));
-                    prev = p.prev_named_sibling();
+                if p.kind_name() != "decorator" {
+                    break;
                 }
+                before.push(strip(text(self.src, p)));
             }
         }
         before.reverse();
@@ -1825,21 +1814,12 @@ impl<'a> Builder<'a> {
         let Some(p) = self.ancestry.parent(n, n) else {
             return;
         };
-        let last = match cursor_at(p, n) {
-            Some(mut c) => {
-                let mut last = true;
-                while c.goto_next_sibling() {
-                    if c.node().is_named() {
-                        last = false;
-                        break;
-                    }
+        if let Some(mut c) = cursor_at(p, n) {
+            while c.goto_next_sibling() {
+                if c.node().is_named() {
+                    return;
                 }
-                last
             }
-            None => n.next_named_sibling().is_none(),
-        };
-        if !last {
-            return;
         }
         let body = if p.kind_name() == "expression_statement" {
             self.ancestry.parent(n, p)
@@ -2093,22 +2073,9 @@ impl<'a> Builder<'a> {
             .parent(n, block)
             .is_some_and(|p| matches!(p.kind_name(), "finally_clause" | "finally"));
         // The statement's index among its siblings (bounded).
-        let index = match self.statement_index(block, stmt) {
-            Some(index) => index,
-            None => {
-                let mut index = 0;
-                let mut prev = stmt.prev_named_sibling();
-                while let Some(p) = prev {
-                    if p.kind_name() != "comment" {
-                        index += 1;
-                    }
-                    if index > 100_000 {
-                        return;
-                    }
-                    prev = p.prev_named_sibling();
-                }
-                index
-            }
+        // `stmt` is a child of `block` (its parent, above).
+        let Some(index) = self.statement_index(block, stmt) else {
+            return;
         };
         if index > 100_000 {
             return;
@@ -2720,8 +2687,21 @@ fn member_path(src: &str, n: Node) -> Option<Vec<String>> {
 /// every call.
 fn cursor_at<'t>(p: Node<'t>, n: Node) -> Option<tree_sitter::TreeCursor<'t>> {
     let mut c = p.walk();
-    c.goto_first_child_for_byte(n.start_byte())?;
-    (c.node().id() == n.id()).then_some(c)
+    if c.goto_first_child_for_byte(n.start_byte()).is_some() && c.node().id() == n.id() {
+        return Some(c);
+    }
+    // A zero-width node (a MISSING token) that the search by byte passes over: one pass
+    // over the children.
+    c.reset(p);
+    if !c.goto_first_child() {
+        return None;
+    }
+    while c.node().id() != n.id() {
+        if !c.goto_next_sibling() {
+            return None;
+        }
+    }
+    Some(c)
 }
 
 /// The segment for an expression a path cannot look into (a literal, a lambda): its text

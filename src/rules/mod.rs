@@ -210,6 +210,28 @@ pub struct Ctx<'a> {
     pub server_code: bool,
 }
 
+impl<'a> Ctx<'a> {
+    /// The context of file `file` (at `path`, with its whole `facts`).
+    pub fn new(
+        path: &'a str,
+        facts: &'a FileFacts,
+        index: &'a ProjectIndex,
+        config: &'a Config,
+        files: &'a [(&'a str, &'a FileFacts)],
+        file: u32,
+    ) -> Self {
+        Ctx {
+            path,
+            facts,
+            index,
+            config,
+            files,
+            file,
+            server_code: !crate::handlers::not_server_code(path),
+        }
+    }
+}
+
 type Check = fn(&Ctx, &mut Vec<Finding>);
 
 /// The check function of each rule id.

@@ -333,10 +333,7 @@ fn accessor_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             continue;
         };
         let populate = m.name == "populate";
-        let accessor = ["get", "count", "has"]
-            .iter()
-            .find_map(|p| m.name.strip_prefix(p).map(|n| (*p, n)))
-            .filter(|(_, name)| name.starts_with(|c: char| c.is_ascii_uppercase()));
+        let accessor = crate::index::association_accessor(&m.name, &["get", "count", "has"]);
         // An accessor name of no declared association (`el.getAttribute()`): nothing to look up.
         let declared = |name: &str| ctx.index.relations.keys().any(|(_, r)| r == name);
         if (!populate && !accessor.is_some_and(|(_, name)| declared(name)))

@@ -134,17 +134,12 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         return;
     }
     let mut seen = std::collections::HashSet::new();
-    // The furthest end of the calls starting at each byte: a chain's outermost call.
-    let mut outer: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
-    for d in &f.calls {
-        let end = outer.entry(d.span.start).or_insert(d.span.end);
-        *end = (*end).max(d.span.end);
-    }
     for c in &f.calls {
-        // The outermost call of a chain only.
-        if outer
-            .get(&c.span.start)
-            .is_some_and(|&end| end > c.span.end)
+        // The outermost call of a chain only: no call around it starts where it does (if one
+        // does, the innermost call around it does).
+        if f.calls_around(c)
+            .next()
+            .is_some_and(|d| d.span.start == c.span.start)
         {
             continue;
         }
