@@ -1524,8 +1524,14 @@ impl<'a> Builder<'a> {
             }
         }
         let mut before = Vec::new();
-        // No parent: the root, which has no siblings.
-        if let Some(mut c) = self.ancestry.parent(n, n).and_then(|p| cursor_at(p, n)) {
+        // No parent: the root, which has no siblings. Under an `export`, the siblings before
+        // the node are the export's decorators, taken above.
+        if let Some(mut c) = self
+            .ancestry
+            .parent(n, n)
+            .filter(|p| p.kind_name() != "export_statement")
+            .and_then(|p| cursor_at(p, n))
+        {
             while c.goto_previous_sibling() {
                 let p = c.node();
                 if !p.is_named() {
@@ -1591,13 +1597,63 @@ impl<'a> Builder<'a> {
             .map(|b| self.lines.node(b))
             .unwrap_or_else(|| self.lines.node(n));
         let decorators = self.decorators(n);
+        let fields = match (self.lang, n.field("body")) {
+            (Lang::Python | Lang::Ruby, _) | (_, None) => Vec::new(),
+            (_, Some(b)) => self.field_decorators(b),
+        };
         self.f.classes.push(Class {
             span: self.lines.node(n),
             name,
             superclasses,
             decorators,
             body,
+            fields,
         });
+    }
+
+    /// The decorator calls on the fields of an ECMA class body (calls are built by now).
+    fn field_decorators(&self, body: Node) -> Vec<FieldDecorator> {
+        let mut out = Vec::new();
+        let mut c = body.walk();
+        for m in body.named_children(&mut c) {
+            if !matches!(
+                m.kind_name(),
+                "public_field_definition" | "field_definition"
+            ) {
+                continue;
+            }
+            let Some(name) = m.field("name").or_else(|| m.field("property")) else {
+                continue;
+            };
+            let mut c2 = m.walk();
+            for d in m.named_children(&mut c2) {
+                if d.kind_name() != "decorator" {
+                    continue;
+                }
+                let Some(call) = d
+                    .named_child(0)
+                    .filter(|x| x.kind_name() == "call_expression")
+                else {
+                    continue;
+                };
+                let Some(&idx) = self.call_ids.get(&call.id()) else {
+                    continue;
+                };
+                let returns = call
+                    .field("arguments")
+                    .and_then(|a| a.named_child(0))
+                    .filter(|f| f.kind_name() == "arrow_function")
+                    .and_then(|f| f.field("body"))
+                    .filter(|b| matches!(b.kind_name(), "identifier" | "member_expression"))
+                    .map(|b| text(self.src, b).to_string());
+                out.push(FieldDecorator {
+                    name: text(self.src, name).to_string(),
+                    call: idx,
+                    returns,
+                });
+            }
+        }
+        out
     }
 
     // ---------------------------------------------------------------- loops
@@ -2909,6 +2965,41 @@ mod tests {
         // The import is statement 0.
         assert_eq!(indexes(false), (1..=3000).collect::<Vec<u32>>());
         assert_eq!(indexes(true), vec![0, 1]);
+    }
+
+    /// A class's decorators come once each, also under `export`; its fields' decorator calls
+    /// carry the field's name and the model an arrow function returns.
+    #[test]
+    fn class_and_field_decorators() {
+        let src = "@Table\nexport class Author extends Model {\n  @Column\n  name: string;\n  \
+                   @HasMany(() => Book)\n  books: Book[];\n  @BelongsTo(() => db.Team, 'teamId')\n  \
+                   team: Team;\n  @Index('x') @Column\n  code: string;\n}\n";
+        let f = extract(Lang::TypeScript, src, &Limits::default()).expect("facts");
+        let k = &f.classes[0];
+        assert_eq!(k.decorators, ["Table"]);
+        let fields: Vec<(&str, &str, Option<&str>)> = k
+            .fields
+            .iter()
+            .map(|d| {
+                (
+                    d.name.as_str(),
+                    f.calls[d.call as usize].method(),
+                    d.returns.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("books", "HasMany", Some("Book")),
+                ("team", "BelongsTo", Some("db.Team")),
+                ("code", "Index", None),
+            ]
+        );
+        let js = "class Author extends Model {\n  @HasMany(() => Book) books;\n}\n";
+        let f = extract(Lang::JavaScript, js, &Limits::default()).expect("facts");
+        assert_eq!(f.classes[0].fields[0].name, "books");
+        assert_eq!(f.classes[0].fields[0].returns.as_deref(), Some("Book"));
     }
 
     /// The kind-name table gives what `Node::kind` gives, on every node of every fixture.

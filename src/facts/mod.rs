@@ -95,6 +95,19 @@ pub struct Class {
     pub superclasses: Vec<String>,
     pub decorators: Vec<String>,
     pub body: Span,
+    /// Its fields' decorator calls (JavaScript, TypeScript), in source order.
+    pub fields: Vec<FieldDecorator>,
+}
+
+/// A class field's decorator call: `@HasMany(() => Post) posts: Post[]`.
+#[derive(Debug, Clone, Encode, Decode)]
+pub struct FieldDecorator {
+    /// The field: `posts`.
+    pub name: String,
+    /// The decorator's call: `HasMany(() => Post)`.
+    pub call: Idx,
+    /// The name that an arrow function in the call's first argument returns: `Post`.
+    pub returns: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
