@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::apis::{self, DbOp, Models};
 use crate::config::Config;
-use crate::facts::{ArgKind, Call, FileFacts, Idx, Span};
+use crate::facts::{Arg, ArgKind, Call, FileFacts, Idx, Span};
 use crate::lang::Lang;
 
 /// A relation of a model: `order.customer` (to-one) or `customer.orders` (to-many).
@@ -1361,7 +1361,11 @@ fn relations_of(f: &FileFacts) -> Vec<(String, String, Relation)> {
         // Sequelize associations: `Customer.hasMany(Order, { as: 'orders' })`. The relation
         // is named as its accessors are (`getOrders`, `countOrders`): the alias, else the
         // target model's name, plural for a to-many one.
+        // The model and the target are capitalised names; the target may be reached through
+        // the models' registry (`models.Order`), and the model is the class itself in its own
+        // static method (`this.hasMany(models.Order)` in `static associate(models)`).
         _ => {
+            let capital = |t: &str| t.chars().next().is_some_and(|c| c.is_ascii_uppercase());
             for c in &f.calls {
                 let to_many = match c.method() {
                     "hasOne" | "belongsTo" => false,
@@ -1371,11 +1375,14 @@ fn relations_of(f: &FileFacts) -> Vec<(String, String, Relation)> {
                 let [model, _] = c.path.as_slice() else {
                     continue;
                 };
-                let Some(target) = c.args.first().filter(|a| a.kind == ArgKind::Ident) else {
+                let model = match (model.name.as_str(), c.class) {
+                    ("this", Some(k)) => f.classes[k as usize].name.as_str(),
+                    (name, _) => name,
+                };
+                let Some(target) = c.args.first().and_then(model_reference) else {
                     continue;
                 };
-                let capital = |t: &str| t.chars().next().is_some_and(|c| c.is_ascii_uppercase());
-                if model.called || !capital(&model.name) || !capital(&target.text) {
+                if c.path[0].called || !capital(model) || !capital(target) {
                     continue;
                 }
                 let alias = c
@@ -1385,31 +1392,75 @@ fn relations_of(f: &FileFacts) -> Vec<(String, String, Relation)> {
                     .and_then(|a| string_property(&a.text, "as"));
                 let name = match alias {
                     Some(a) => upper_first(&a),
-                    None if to_many => plural(&target.text),
-                    None => target.text.clone(),
+                    None if to_many => plural(target),
+                    None => target.to_string(),
                 };
                 rels.push((
-                    model.name.clone(),
+                    model.to_string(),
                     name,
                     Relation {
                         to_many,
-                        target: target.text.clone(),
+                        target: target.to_string(),
                     },
                 ));
+            }
+            // sequelize-typescript: `@HasMany(() => Order) orders: Order[]` on a model class.
+            // The association is named after the field (`getOrders`, `$get('orders')`).
+            if !imports_any(f, &["sequelize"]) {
+                return rels;
+            }
+            for k in &f.classes {
+                for d in &k.fields {
+                    let to_many = match f.calls[d.call as usize].method() {
+                        "HasOne" | "BelongsTo" => false,
+                        "HasMany" | "BelongsToMany" => true,
+                        _ => continue,
+                    };
+                    let Some(target) = d.returns.as_deref().map(last_seg).filter(|t| capital(t))
+                    else {
+                        continue;
+                    };
+                    rels.push((
+                        k.name.clone(),
+                        upper_first(&d.name),
+                        Relation {
+                            to_many,
+                            target: target.to_string(),
+                        },
+                    ));
+                }
             }
         }
     }
     rels
 }
 
-/// Does `method` write through a Sequelize association the project declares: `setX` and
+/// The model an association call's argument names: `Order` for `Order` or `models.Order`.
+fn model_reference(a: &Arg) -> Option<&str> {
+    let path = |t: &str| {
+        t.split('.').all(|p| {
+            p.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+                && p.chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+        })
+    };
+    match a.kind {
+        ArgKind::Ident => Some(&a.text),
+        ArgKind::Other if path(&a.text) => Some(last_seg(&a.text)),
+        _ => None,
+    }
+}
+
+/// Does `call` write through a Sequelize association the project declares: `setX` and
 /// `createX` of any, `addX`/`removeX` of a to-many one under its plural or singular name
 /// (`addOrders`, `addOrder`), `createX` of a to-many one under the singular?
-pub fn association_writer(relations: &HashMap<(String, String), Relation>, method: &str) -> bool {
-    let Some((verb, name)) = association_accessor(method, &["set", "create", "add", "remove"])
-    else {
+pub fn association_writer(relations: &HashMap<(String, String), Relation>, call: &Call) -> bool {
+    let Some((verb, name)) = association_call(call, &["set", "create", "add", "remove"]) else {
         return false;
     };
+    let name = name.as_ref();
     relations.iter().any(|((_, rel), r)| {
         if !r.to_many {
             return matches!(verb, "set" | "create") && rel == name;
@@ -1455,6 +1506,27 @@ fn upper_first(s: &str) -> String {
     c.next()
         .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
         .unwrap_or_default()
+}
+
+/// The Sequelize association accessor `call` makes, among `verbs`: `("get", "Orders")` for
+/// `customer.getOrders()` and for sequelize-typescript's `customer.$get('orders')`, which
+/// calls the same accessor.
+pub fn association_call<'c>(
+    call: &'c Call,
+    verbs: &[&'static str],
+) -> Option<(&'static str, std::borrow::Cow<'c, str>)> {
+    let m = call.method();
+    let Some(verb) = m.strip_prefix('$') else {
+        return association_accessor(m, verbs).map(|(v, n)| (v, n.into()));
+    };
+    let verb = verbs.iter().find(|v| **v == verb)?;
+    let name = call
+        .args
+        .first()
+        .filter(|a| a.kind == ArgKind::String)
+        .map(|a| a.text.trim_matches(['"', '\'', '`']))
+        .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_'))?;
+    Some((verb, upper_first(name).into()))
 }
 
 /// A Sequelize association accessor's verb and association name: `("get", "Orders")` for

@@ -333,10 +333,10 @@ fn accessor_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             continue;
         };
         let populate = m.name == "populate";
-        let accessor = crate::index::association_accessor(&m.name, &["get", "count", "has"]);
+        let accessor = crate::index::association_call(call, &["get", "count", "has"]);
         // An accessor name of no declared association (`el.getAttribute()`): nothing to look up.
         let declared = |name: &str| ctx.index.relations.keys().any(|(_, r)| r == name);
-        if (!populate && !accessor.is_some_and(|(_, name)| declared(name)))
+        if (!populate && !accessor.as_ref().is_some_and(|(_, name)| declared(name)))
             || var.called
             || matches!(var.name.as_str(), "this" | "self")
             || !db_loop::loop_counts(f, li)
@@ -360,10 +360,15 @@ fn accessor_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         }
         let subject = db_loop::loop_subject(l);
         let line = f.loops[li as usize].header.line;
-        let (var, m) = (&var.name, &m.name);
+        let var = &var.name;
+        // `getOrders()`, or sequelize-typescript's `$get('orders')`.
+        let m = match call.args.first() {
+            Some(a) if m.name.starts_with('$') => format!("{}({})", m.name, a.text),
+            _ => format!("{}()", m.name),
+        };
         let (message, help) = match accessor {
             Some((verb, name)) => {
-                let Some(relation) = ctx.index.relations.get(&(model, name.to_string())) else {
+                let Some(relation) = ctx.index.relations.get(&(model, name.into_owned())) else {
                     continue;
                 };
                 // `countX`/`hasX` exist on to-many associations only.
@@ -372,8 +377,8 @@ fn accessor_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
                 }
                 let target = &relation.target;
                 (
-                    format!("`{var}.{m}()` queries the associated `{target}` with one query per item of {subject} (loop at line {line})"),
-                    format!("load the association with the first query (`include: [{{ model: {target}, as: ... }}]`) and read it from each row instead of calling `{m}()`; or query all of them at once with `where: {{ id: ids }}`"),
+                    format!("`{var}.{m}` queries the associated `{target}` with one query per item of {subject} (loop at line {line})"),
+                    format!("load the association with the first query (`include: [{{ model: {target}, as: ... }}]`) and read it from each row instead of calling `{m}`; or query all of them at once with `where: {{ id: ids }}`"),
                 )
             }
             None => (

@@ -121,7 +121,7 @@ fn instance_writes(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
                         | "increment"
                         | "decrement"
                         | "reload"
-                ) || crate::index::association_writer(&ctx.index.relations, m)
+                ) || crate::index::association_writer(&ctx.index.relations, call)
             }
         };
         if !is_write || call.path[0].called {
