@@ -244,30 +244,47 @@ impl<'t> Ancestry<'t> {
 }
 
 struct CompiledQuery {
-    /// Every pattern of the language in one query (the query cursor's pass).
-    query: Query,
+    lang: Lang,
+    /// Every pattern of the language in one query (the query cursor's pass). With a walk
+    /// plan it is compiled only if the query cursor is asked for (tests compare the two).
+    query: OnceLock<Query>,
     caps: Vec<Cap>,
     /// The same patterns, split for one tree-cursor walk; `None` when some pattern has no
     /// single root node (the query cursor then does the pass).
     walk: Option<WalkPlan>,
 }
 
+impl CompiledQuery {
+    fn query(&self) -> &Query {
+        self.query
+            .get_or_init(|| compile(self.lang, &query_source(self.lang)))
+    }
+}
+
+fn compile(lang: Lang, source: &str) -> Query {
+    Query::new(&lang.grammar(), source)
+        .unwrap_or_else(|e| panic!("embedded query for {lang} does not compile: {e}"))
+}
+
 /// The patterns of a language's query as one walk over the tree uses them. Most patterns
 /// are a lone node kind with a capture (`(call) @call`): the walk reads them from a table
-/// indexed by kind id. Each other pattern is rooted at one node kind; the patterns of that
-/// kind are compiled into a small query that runs at each node of that kind, matching from
-/// that node alone (`max_start_depth` 0: the cursor goes no deeper than the pattern
-/// needs). Same patterns, same captures, as the query cursor over the whole tree; the walk
-/// skips the cursor's per-node bookkeeping for every pattern and also checks the tree's
-/// shape (depth, size of syntax errors), which took a walk of its own.
+/// indexed by kind id. Each other pattern is rooted at one node kind; at each node of such
+/// a kind, the query runs from that node alone (`max_start_depth` 0: only the patterns
+/// rooted at its kind start, and the cursor goes no deeper than they need). Same patterns,
+/// same captures, as the query cursor over the whole tree; the walk skips the cursor's
+/// per-node bookkeeping for every pattern and also checks the tree's shape (depth, size of
+/// syntax errors), which took a walk of its own.
 struct WalkPlan {
     /// Captures of single-kind patterns, by kind id.
     simple: Vec<Vec<Cap>>,
     /// Captures of `(ERROR) @x` (the error kind id is outside the table).
     error: Vec<Cap>,
-    /// Index into `rooted` for each kind id that roots a larger pattern.
-    rooted_at: Vec<Option<u16>>,
-    rooted: Vec<(Query, Vec<Cap>)>,
+    /// The kind ids that root a larger pattern.
+    rooted_at: Vec<bool>,
+    /// The language's query with its single-kind patterns disabled. One query, compiled
+    /// once: a query per root kind cost each its own analysis of the grammar (0.1 s for
+    /// Ruby's), which a one-file run paid in full.
+    rooted: Query,
 }
 
 fn cap_of(name: &str) -> Cap {
@@ -347,12 +364,36 @@ fn root_kind(text: &str) -> Option<&str> {
     (!kind.is_empty() && kind != "_").then_some(kind)
 }
 
-fn walk_plan(lang: Lang, query: &Query, source: &str) -> Option<WalkPlan> {
+/// The walk plan of `lang`'s query, which it takes to run the rooted patterns; the query
+/// back when some pattern does not fit the walk.
+fn walk_plan(lang: Lang, mut query: Query, source: &str) -> Result<WalkPlan, Query> {
+    match plan_tables(lang, &query, source) {
+        Some((simple, error, rooted_at, lone)) => {
+            for i in lone {
+                query.disable_pattern(i);
+            }
+            Ok(WalkPlan {
+                simple,
+                error,
+                rooted_at,
+                rooted: query,
+            })
+        }
+        None => Err(query),
+    }
+}
+
+/// Single-kind captures by kind id, `(ERROR)` captures, the root kinds of the other patterns,
+/// and the single-kind patterns' indexes.
+type PlanTables = (Vec<Vec<Cap>>, Vec<Cap>, Vec<bool>, Vec<usize>);
+
+fn plan_tables(lang: Lang, query: &Query, source: &str) -> Option<PlanTables> {
     let grammar = lang.grammar();
     let kinds = grammar.node_kind_count();
     let mut simple: Vec<Vec<Cap>> = vec![Vec::new(); kinds];
     let mut error = Vec::new();
-    let mut by_root: Vec<(u16, String)> = Vec::new();
+    let mut rooted_at = vec![false; kinds];
+    let mut lone_patterns = Vec::new();
     for i in 0..query.pattern_count() {
         let text =
             pattern_text(&source[query.start_byte_for_pattern(i)..query.end_byte_for_pattern(i)]);
@@ -361,6 +402,7 @@ fn walk_plan(lang: Lang, query: &Query, source: &str) -> Option<WalkPlan> {
         }
         let lone = lone_kind(&text).filter(|_| query.general_predicates(i).is_empty());
         if let Some((kind, cap)) = lone {
+            lone_patterns.push(i);
             if kind == "ERROR" {
                 error.push(cap_of(cap));
                 continue;
@@ -377,28 +419,9 @@ fn walk_plan(lang: Lang, query: &Query, source: &str) -> Option<WalkPlan> {
         if id == 0 || usize::from(id) >= kinds || grammar.node_kind_is_supertype(id) {
             return None;
         }
-        match by_root.iter_mut().find(|(k, _)| *k == id) {
-            Some((_, src)) => {
-                src.push('\n');
-                src.push_str(&text);
-            }
-            None => by_root.push((id, text)),
-        }
+        rooted_at[usize::from(id)] = true;
     }
-    let mut rooted_at = vec![None; kinds];
-    let mut rooted = Vec::new();
-    for (id, src) in by_root {
-        let q = Query::new(&grammar, &src).ok()?;
-        let caps = q.capture_names().iter().map(|n| cap_of(n)).collect();
-        rooted_at[usize::from(id)] = Some(rooted.len() as u16);
-        rooted.push((q, caps));
-    }
-    Some(WalkPlan {
-        simple,
-        error,
-        rooted_at,
-        rooted,
-    })
+    Some((simple, error, rooted_at, lone_patterns))
 }
 
 /// The compiled query of `lang`, compiled the first time a file of that language comes
@@ -408,15 +431,22 @@ fn compiled(lang: Lang) -> &'static CompiledQuery {
         [const { OnceLock::new() }; Lang::ALL.len()];
     QUERIES[lang.index()].get_or_init(|| {
         let source = query_source(lang);
-        let query = Query::new(&lang.grammar(), &source)
-            .unwrap_or_else(|e| panic!("embedded query for {lang} does not compile: {e}"));
+        let query = compile(lang, &source);
         let caps = query.capture_names().iter().map(|n| cap_of(n)).collect();
-        let walk = if std::env::var_os("N1LINT_QUERY_CURSOR").is_some() {
-            None
+        let (walk, query) = if std::env::var_os("N1LINT_QUERY_CURSOR").is_some() {
+            (None, OnceLock::from(query))
         } else {
-            walk_plan(lang, &query, &source)
+            match walk_plan(lang, query, &source) {
+                Ok(plan) => (Some(plan), OnceLock::new()),
+                Err(query) => (None, OnceLock::from(query)),
+            }
         };
-        CompiledQuery { query, caps, walk }
+        CompiledQuery {
+            lang,
+            query,
+            caps,
+            walk,
+        }
     })
 }
 
@@ -882,7 +912,7 @@ impl<'a> Builder<'a> {
             let mut progress = |_: &QueryCursorState| deadline.poll();
             let options = QueryCursorOptions::new().progress_callback(&mut progress);
             let mut matches =
-                cursor.matches_with_options(&cq.query, root, self.src.as_bytes(), options);
+                cursor.matches_with_options(cq.query(), root, self.src.as_bytes(), options);
             while let Some(m) = matches.next() {
                 for c in m.captures {
                     let cap = cq.caps[c.index as usize];
@@ -909,6 +939,7 @@ impl<'a> Builder<'a> {
     fn walk_captures(
         &self,
         plan: &WalkPlan,
+        caps: &[Cap],
         root: Node<'a>,
         limits: &Limits,
         nodes: &mut Vec<(Cap, Node<'a>)>,
@@ -935,9 +966,8 @@ impl<'a> Builder<'a> {
                         ancestry.note(n, above);
                     }
                 }
-                if let Some(&Some(q)) = plan.rooted_at.get(kind) {
-                    let (query, caps) = &plan.rooted[usize::from(q)];
-                    let mut matches = rooted.matches(query, n, src);
+                if plan.rooted_at.get(kind) == Some(&true) {
+                    let mut matches = rooted.matches(&plan.rooted, n, src);
                     while let Some(m) = matches.next() {
                         for c in m.captures {
                             let cap = caps[c.index as usize];
@@ -967,7 +997,7 @@ impl<'a> Builder<'a> {
         match cq.walk.as_ref().filter(|_| walk) {
             Some(plan) => {
                 let mut ancestry = Ancestry::default();
-                self.walk_captures(plan, root, limits, &mut nodes, &mut ancestry)?;
+                self.walk_captures(plan, &cq.caps, root, limits, &mut nodes, &mut ancestry)?;
                 self.ancestry = ancestry;
             }
             None => {
