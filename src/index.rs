@@ -1360,10 +1360,10 @@ fn relations_of(f: &FileFacts) -> Vec<(String, String, Relation)> {
         }
         // Sequelize associations: `Customer.hasMany(Order, { as: 'orders' })`. The relation
         // is named as its accessors are (`getOrders`, `countOrders`): the alias, else the
-        // target model's name, plural for a to-many one.
-        // The model and the target are capitalised names; the target may be reached through
-        // the models' registry (`models.Order`), and the model is the class itself in its own
-        // static method (`this.hasMany(models.Order)` in `static associate(models)`).
+        // target model's name, plural for a to-many one. The model and the target are
+        // capitalised names; the target may be reached through the models' registry
+        // (`models.Order`), and the model is the class itself in its own static method
+        // (`this.hasMany(models.Order)` in `static associate(models)`).
         _ => {
             let capital = |t: &str| t.chars().next().is_some_and(|c| c.is_ascii_uppercase());
             for c in &f.calls {
