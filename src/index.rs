@@ -1276,7 +1276,11 @@ fn model_evidence(f: &FileFacts) -> Vec<(&'static str, String)> {
 fn relations_of(f: &FileFacts) -> Vec<(String, String, Relation)> {
     let mut rels: Vec<(String, String, Relation)> = Vec::new();
     match f.lang {
+        // Django fields, and Peewee's `ForeignKeyField(User, backref="tweets")` in a file that
+        // imports peewee (Tortoise's fields of the same name are not lazy: reading one that
+        // was not fetched raises).
         Lang::Python => {
+            let peewee = imports_any(f, &["peewee", "playhouse"]);
             for a in &f.assigns {
                 let (Some(ci), Some(cls)) = (a.value_call, a.class) else {
                     continue;
@@ -1286,6 +1290,7 @@ fn relations_of(f: &FileFacts) -> Vec<(String, String, Relation)> {
                 let kind = call.method();
                 let (fwd_many, rev_many) = match kind {
                     "ForeignKey" | "ParentalKey" => (false, true),
+                    "ForeignKeyField" | "DeferredForeignKey" if peewee => (false, true),
                     "OneToOneField" => (false, false),
                     "ManyToManyField" | "ParentalManyToManyField" => (true, true),
                     _ => continue,
@@ -1296,7 +1301,7 @@ fn relations_of(f: &FileFacts) -> Vec<(String, String, Relation)> {
                 let target = call
                     .args
                     .iter()
-                    .find(|x| x.keyword.is_none() || x.keyword.as_deref() == Some("to"))
+                    .find(|x| matches!(x.keyword.as_deref(), None | Some("to" | "model")))
                     .map(|x| last_seg(x.text.trim_matches(['"', '\''])).to_string())
                     .unwrap_or_default();
                 let target = if target == "self" {
@@ -1314,6 +1319,7 @@ fn relations_of(f: &FileFacts) -> Vec<(String, String, Relation)> {
                 ));
                 let related = call
                     .keyword("related_name")
+                    .or_else(|| call.keyword("backref").filter(|_| peewee))
                     .map(|x| x.text.trim_matches(['"', '\'']).to_string());
                 let reverse = match related {
                     Some(r) if r.starts_with('+') => None,
@@ -2091,4 +2097,78 @@ fn listed_serializers(f: &FileFacts) -> Vec<String> {
     }
     out.retain(|n| !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_'));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{extract, Limits};
+
+    fn relations(lang: Lang, src: &str) -> Vec<(String, String, bool, String)> {
+        let f = extract(lang, src, &Limits::default()).expect("facts");
+        let mut out: Vec<_> = relations_of(&f)
+            .into_iter()
+            .map(|(m, a, r)| (m, a, r.to_many, r.target))
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn rel(m: &str, a: &str, many: bool, t: &str) -> (String, String, bool, String) {
+        (m.into(), a.into(), many, t.into())
+    }
+
+    /// Peewee's `ForeignKeyField` declares a relation and its backref; Tortoise's field of
+    /// the same name does not (its relations are not lazy).
+    #[test]
+    fn peewee_foreign_keys_and_not_tortoise() {
+        let peewee = "from peewee import Model, ForeignKeyField\n\
+                      class Tweet(Model):\n    user = ForeignKeyField(User, backref='tweets')\n\
+                      class Like(Model):\n    tweet = ForeignKeyField(model=Tweet)\n    \
+                      user = ForeignKeyField(User, backref='+')\n";
+        assert_eq!(
+            relations(Lang::Python, peewee),
+            [
+                rel("Like", "tweet", false, "Tweet"),
+                rel("Like", "user", false, "User"),
+                rel("Tweet", "like_set", true, "Like"),
+                rel("Tweet", "user", false, "User"),
+                rel("User", "tweets", true, "Tweet"),
+            ]
+        );
+        let tortoise = "from tortoise import fields\nfrom tortoise.models import Model\n\
+                        class Purchase(Model):\n    \
+                        customer = fields.ForeignKeyField('models.Customer', related_name='purchases')\n";
+        assert_eq!(relations(Lang::Python, tortoise), []);
+    }
+
+    /// Sequelize associations: on a model name or `this` in the class's static method, to a
+    /// model or a registry's model; sequelize-typescript's decorated fields.
+    #[test]
+    fn sequelize_associations() {
+        let cli = "const { Model } = require('sequelize');\n\
+                   class Course extends Model {\n  static associate(models) {\n    \
+                   this.hasMany(models.Chapter, { as: 'chapters' });\n    \
+                   Course.belongsTo(models.Teacher);\n    this.hasOne('Syllabus');\n  }\n}\n";
+        assert_eq!(
+            relations(Lang::JavaScript, cli),
+            [
+                rel("Course", "Chapters", true, "Chapter"),
+                rel("Course", "Teacher", false, "Teacher"),
+            ]
+        );
+        let ts = "import { Model, HasMany, BelongsTo, Column } from 'sequelize-typescript';\n\
+                  export class Author extends Model {\n  @HasMany(() => Book) books: Book[];\n  \
+                  @BelongsTo(() => Team) team: Team;\n  @Column name: string;\n}\n";
+        assert_eq!(
+            relations(Lang::TypeScript, ts),
+            [
+                rel("Author", "Books", true, "Book"),
+                rel("Author", "Team", false, "Team"),
+            ]
+        );
+        // The same decorators without sequelize: some other library's.
+        let other = ts.replace("sequelize-typescript", "./decorators");
+        assert_eq!(relations(Lang::TypeScript, &other), []);
+    }
 }

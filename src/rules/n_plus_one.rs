@@ -547,10 +547,32 @@ fn binding_loop(f: &FileFacts, li: Idx, var: &str) -> Option<Idx> {
         .map(|(i, _)| i)
 }
 
-fn eager_fix(lang: Lang, rel: &str, to_many: bool) -> String {
-    match lang {
-        Lang::Ruby => format!(
+/// Is `model` a Peewee or Tortoise model (the `pymodel` family)?
+fn peewee_model(ctx: &Ctx, model: &str) -> bool {
+    ctx.index
+        .models
+        .get("pymodel")
+        .is_some_and(|m| m.contains(model))
+}
+
+/// Does a Peewee query select and join `target` (`Tweet.select(Tweet, User).join(User)`)?
+/// The joined rows fill the relation.
+fn joins(text: &str, target: &str) -> bool {
+    text.split(".join(")
+        .skip(1)
+        .any(|rest| rest.trim_start().starts_with(target))
+}
+
+fn eager_fix(lang: Lang, rel: &str, to_many: bool, peewee: Option<&str>) -> String {
+    match (lang, peewee) {
+        (Lang::Ruby, _) => format!(
             "eager-load the association: add `.includes(:{rel})` to the query the loop iterates"
+        ),
+        (_, Some(target)) if to_many => format!(
+            "load `{rel}` for all rows at once: `prefetch(query, {target}.select())`, or count with a join and `group_by`"
+        ),
+        (_, Some(target)) => format!(
+            "select and join the related model in the query the loop iterates: `.select(..., {target}).join({target})`"
         ),
         _ if to_many => {
             format!("add `.prefetch_related(\"{rel}\")` to the query the loop iterates")
@@ -645,7 +667,9 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
             if loaded {
                 format!("`{m}` ignores the eager-loaded `{rel}`: compute it from the loaded rows, or aggregate in the first query (annotate / group and count)")
             } else {
-                eager_fix(f.lang, rel, true)
+                let model = iterated.as_ref().map(|(_, m)| m.as_str()).unwrap_or_default();
+                let peewee = peewee_model(ctx, model).then_some(relation.target.as_str());
+                eager_fix(f.lang, rel, true, peewee)
             },
             vec![db_loop::loop_related(l)],
             call.hash,
@@ -691,7 +715,11 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
         let Some(relation) = ctx.index.relations.get(&(model.clone(), rel.clone())) else {
             continue;
         };
-        if relation.to_many || eager_loaded(&text, rel) || eager_in_chain(ctx, l, rel) {
+        if relation.to_many
+            || eager_loaded(&text, rel)
+            || eager_in_chain(ctx, l, rel)
+            || joins(&text, &relation.target)
+        {
             continue;
         }
         // `issue.project = other`: assigning the association loads nothing.
@@ -719,7 +747,12 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
                 inner.header.line
             ),
             format!("lazy-loads `{rel}`"),
-            eager_fix(f.lang, rel, false),
+            eager_fix(
+                f.lang,
+                rel,
+                false,
+                peewee_model(ctx, &model).then_some(relation.target.as_str()),
+            ),
             vec![db_loop::loop_related(l)],
             m.hash,
         ));
