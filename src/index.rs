@@ -55,7 +55,13 @@ pub struct LocalFacts {
 pub fn local_facts(path: &str, f: &FileFacts) -> LocalFacts {
     LocalFacts {
         models: model_evidence(f),
-        relations: relations_of(f),
+        // Migrations declare stand-in copies of the models (Alembic scripts), often without
+        // the real model's loading options.
+        relations: if crate::handlers::is_migration_path(path) {
+            Vec::new()
+        } else {
+            relations_of(f)
+        },
         requests_patched: f.lang == Lang::Python
             && f.assigns.iter().any(|a| {
                 a.targets
@@ -270,7 +276,7 @@ fn stem(path: &str) -> String {
     base.to_string()
 }
 
-fn imports_any(f: &FileFacts, needles: &[&str]) -> bool {
+pub(crate) fn imports_any(f: &FileFacts, needles: &[&str]) -> bool {
     f.imports
         .iter()
         .any(|i| needles.iter().any(|n| i.source.contains(n)))
@@ -1281,6 +1287,7 @@ fn relations_of(f: &FileFacts) -> Vec<(String, String, Relation)> {
         // was not fetched raises).
         Lang::Python => {
             let peewee = imports_any(f, &["peewee", "playhouse"]);
+            let sqla = imports_any(f, &["sqlalchemy", "flask_sqlalchemy"]);
             for a in &f.assigns {
                 let (Some(ci), Some(cls)) = (a.value_call, a.class) else {
                     continue;
@@ -1288,6 +1295,10 @@ fn relations_of(f: &FileFacts) -> Vec<(String, String, Relation)> {
                 let model = &f.classes[cls as usize].name;
                 let call = &f.calls[ci as usize];
                 let kind = call.method();
+                if sqla && kind == "relationship" {
+                    rels.extend(sqlalchemy_relationship(model, a, call));
+                    continue;
+                }
                 let (fwd_many, rev_many) = match kind {
                     "ForeignKey" | "ParentalKey" => (false, true),
                     "ForeignKeyField" | "DeferredForeignKey" if peewee => (false, true),
@@ -1439,6 +1450,54 @@ fn relations_of(f: &FileFacts) -> Vec<(String, String, Relation)> {
         }
     }
     rels
+}
+
+/// A SQLAlchemy collection that loads on first access (the default `lazy="select"`): a
+/// many-to-many `relationship(..., secondary=...)`, with its plain `backref`, or one with
+/// `uselist=True`. Reading it on a row runs one query per row, so it is a to-one relation
+/// here: the attribute read is the load. A many-to-one relation is left out: its lazy load
+/// looks in the session's identity map first, so it queries once per distinct target (a
+/// few databases for all tables), and the declaration alone does not tell which way a
+/// relation points. `lazy="joined"`, `"selectin"`, `"dynamic"`, `"raise"`... load with the
+/// query, return a query, or refuse: not read either.
+fn sqlalchemy_relationship(
+    model: &str,
+    a: &crate::facts::Assign,
+    call: &Call,
+) -> Vec<(String, String, Relation)> {
+    let unquote = |t: &str| t.trim_matches(['"', '\'']).to_string();
+    let lazy = call.keyword("lazy").map(|x| unquote(&x.text));
+    let collection = call.keyword("secondary").is_some()
+        || call.keyword("uselist").is_some_and(|x| x.text == "True");
+    if !collection || !matches!(lazy.as_deref(), None | Some("select" | "True")) {
+        return Vec::new();
+    }
+    let Some(attr) = a.targets.first() else {
+        return Vec::new();
+    };
+    let target = call
+        .args
+        .iter()
+        .find(|x| x.keyword.is_none() || x.keyword.as_deref() == Some("argument"))
+        .filter(|x| matches!(x.kind, ArgKind::String | ArgKind::Ident))
+        .map(|x| last_seg(&unquote(&x.text)).to_string())
+        .unwrap_or_default();
+    let one = |m: &str, attr: &str, target: &str| {
+        let rel = Relation {
+            to_many: false,
+            target: target.to_string(),
+        };
+        (m.to_string(), attr.to_string(), rel)
+    };
+    let mut out = vec![one(model, attr, &target)];
+    let backref = call
+        .keyword("backref")
+        .filter(|x| x.kind == ArgKind::String)
+        .map(|x| unquote(&x.text));
+    if let Some(b) = backref.filter(|_| !target.is_empty() && call.keyword("secondary").is_some()) {
+        out.push(one(&target, &b, model));
+    }
+    out
 }
 
 /// The model an association call's argument names: `Order` for `Order` or `models.Order`.
@@ -2140,6 +2199,31 @@ mod tests {
                         class Purchase(Model):\n    \
                         customer = fields.ForeignKeyField('models.Customer', related_name='purchases')\n";
         assert_eq!(relations(Lang::Python, tortoise), []);
+    }
+
+    /// SQLAlchemy: lazy collections (many-to-many, with their backref; `uselist=True`), not
+    /// many-to-one relations or eager ones; nothing from a migration's stand-in models.
+    #[test]
+    fn sqlalchemy_collections() {
+        let src = "from sqlalchemy.orm import relationship\n\
+                   class Course(Base):\n    \
+                   topics = relationship('Topic', secondary=links, backref='courses')\n    \
+                   notes = relationship(Note, uselist=True)\n    \
+                   lecturer = relationship('Lecturer')\n    \
+                   tags = relationship('Tag', secondary=tagged, lazy='selectin')\n";
+        assert_eq!(
+            relations(Lang::Python, src),
+            [
+                rel("Course", "notes", false, "Note"),
+                rel("Course", "topics", false, "Topic"),
+                rel("Topic", "courses", false, "Course"),
+            ]
+        );
+        let f = extract(Lang::Python, src, &Limits::default()).expect("facts");
+        assert_eq!(local_facts("app/models.py", &f).relations.len(), 3);
+        assert!(local_facts("alembic/versions/1_add.py", &f)
+            .relations
+            .is_empty());
     }
 
     /// Sequelize associations: on a model name or `this` in the class's static method, to a

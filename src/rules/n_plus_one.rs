@@ -434,12 +434,33 @@ fn iterated_query(ctx: &Ctx, l: &Loop) -> Option<(String, String)> {
         .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
         .collect();
     let model = head.rsplit("::").next().unwrap_or(&head).to_string();
-    let is_model = ctx.index.models.values().any(|set| set.contains(&model));
-    if is_model {
-        Some((text, model))
-    } else {
-        None
+    let is_model = |m: &str| ctx.index.models.values().any(|set| set.contains(m));
+    if is_model(&model) {
+        return Some((text, model));
     }
+    // SQLAlchemy: the one entity a session query or a `select` returns rows of
+    // (`session.query(Order)`, `session.scalars(select(Order).where(...))`).
+    let model = selected_entity(&text)?;
+    is_model(model).then(|| (text.clone(), model.to_string()))
+}
+
+/// The entity of `query(X)` or `select(X)` in a query's text, when it is the only one.
+fn selected_entity(text: &str) -> Option<&str> {
+    ["query(", "select("].iter().find_map(|open| {
+        let at = text.find(open)?;
+        let before = text[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            return None;
+        }
+        let rest = text[at + open.len()..].trim_start();
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(rest.len());
+        let name = &rest[..end];
+        let entity = name.rsplit('.').next().unwrap_or(name);
+        let one = rest[end..].trim_start().starts_with(')');
+        (one && entity.starts_with(|c: char| c.is_ascii_uppercase())).then_some(entity)
+    })
 }
 
 /// Does a call in the loop's iterable, or in the assignments it comes from, eager-load
@@ -485,6 +506,8 @@ fn eager_in_chain(ctx: &Ctx, l: &Loop, rel: &str) -> bool {
         format!("\"{rel}__"),
         format!(":{rel}"),
         format!("{rel}:"),
+        format!(".{rel})"),
+        format!(".{rel},"),
     ];
     let names_rel = |a: &str| names.iter().any(|p| a.contains(p.as_str()));
     f.calls.iter().any(|c| {
@@ -520,17 +543,27 @@ fn eager_loaded(text: &str, rel: &str) -> bool {
         "populate",
         "relations",
         "with",
+        "joinedload",
+        "selectinload",
+        "subqueryload",
+        "immediateload",
+        "contains_eager",
+        "raiseload",
     ];
-    eager.iter().any(|e| text.contains(e))
-        && [
-            format!("'{rel}"),
-            format!("\"{rel}"),
-            format!(":{rel}"),
-            format!("{rel}:"),
-            format!("{rel}__"),
-        ]
-        .iter()
-        .any(|p| text.contains(p.as_str()))
+    // SQLAlchemy loader options built elsewhere (`query.options(*self.eager)`) may load it.
+    text.contains(".options(")
+        || eager.iter().any(|e| text.contains(e))
+            && [
+                format!("'{rel}"),
+                format!("\"{rel}"),
+                format!(":{rel}"),
+                format!("{rel}:"),
+                format!("{rel}__"),
+                format!(".{rel})"),
+                format!(".{rel},"),
+            ]
+            .iter()
+            .any(|p| text.contains(p.as_str()))
 }
 
 /// Is `var` assigned again in the loop's body before `at`?
@@ -547,11 +580,11 @@ fn binding_loop(f: &FileFacts, li: Idx, var: &str) -> Option<Idx> {
         .map(|(i, _)| i)
 }
 
-/// Is `model` a Peewee or Tortoise model (the `pymodel` family)?
-fn peewee_model(ctx: &Ctx, model: &str) -> bool {
+/// Is `model` one of `family`'s models?
+fn family_model(ctx: &Ctx, family: &str, model: &str) -> bool {
     ctx.index
         .models
-        .get("pymodel")
+        .get(family)
         .is_some_and(|m| m.contains(model))
 }
 
@@ -563,21 +596,29 @@ fn joins(text: &str, target: &str) -> bool {
         .any(|rest| rest.trim_start().starts_with(target))
 }
 
-fn eager_fix(lang: Lang, rel: &str, to_many: bool, peewee: Option<&str>) -> String {
-    match (lang, peewee) {
-        (Lang::Ruby, _) => format!(
+/// How to load `model`'s relation `rel` (to `target`) with the query the loop iterates.
+fn eager_fix(ctx: &Ctx, model: &str, rel: &str, to_many: bool, target: &str) -> String {
+    if ctx.facts.lang == Lang::Ruby {
+        return format!(
             "eager-load the association: add `.includes(:{rel})` to the query the loop iterates"
-        ),
-        (_, Some(target)) if to_many => format!(
-            "load `{rel}` for all rows at once: `prefetch(query, {target}.select())`, or count with a join and `group_by`"
-        ),
-        (_, Some(target)) => format!(
-            "select and join the related model in the query the loop iterates: `.select(..., {target}).join({target})`"
-        ),
-        _ if to_many => {
-            format!("add `.prefetch_related(\"{rel}\")` to the query the loop iterates")
-        }
-        _ => format!("add `.select_related(\"{rel}\")` to the query the loop iterates"),
+        );
+    }
+    // The ORM of the loop's file, when the model is one of its models.
+    let uses = |needles: &[&str]| crate::index::imports_any(ctx.facts, needles);
+    if family_model(ctx, "pymodel", model) && uses(&["peewee", "playhouse"]) {
+        return if to_many {
+            format!("load `{rel}` for all rows at once: `prefetch(query, {target}.select())`, or count with a join and `group_by`")
+        } else {
+            format!("select and join the related model in the query the loop iterates: `.select(..., {target}).join({target})`")
+        };
+    }
+    if family_model(ctx, "sqlalchemy", model) && uses(&["sqlalchemy", "flask_sqlalchemy"]) {
+        return format!("load the collection with the query the loop iterates: `.options(selectinload({model}.{rel}))`");
+    }
+    if to_many {
+        format!("add `.prefetch_related(\"{rel}\")` to the query the loop iterates")
+    } else {
+        format!("add `.select_related(\"{rel}\")` to the query the loop iterates")
     }
 }
 
@@ -668,8 +709,7 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
                 format!("`{m}` ignores the eager-loaded `{rel}`: compute it from the loaded rows, or aggregate in the first query (annotate / group and count)")
             } else {
                 let model = iterated.as_ref().map(|(_, m)| m.as_str()).unwrap_or_default();
-                let peewee = peewee_model(ctx, model).then_some(relation.target.as_str());
-                eager_fix(f.lang, rel, true, peewee)
+                eager_fix(ctx, model, rel, true, &relation.target)
             },
             vec![db_loop::loop_related(l)],
             call.hash,
@@ -747,12 +787,7 @@ fn lazy_loads(ctx: &Ctx, out: &mut Vec<Finding>, seen: &mut HashSet<u32>) {
                 inner.header.line
             ),
             format!("lazy-loads `{rel}`"),
-            eager_fix(
-                f.lang,
-                rel,
-                false,
-                peewee_model(ctx, &model).then_some(relation.target.as_str()),
-            ),
+            eager_fix(ctx, &model, rel, false, &relation.target),
             vec![db_loop::loop_related(l)],
             m.hash,
         ));
