@@ -656,7 +656,15 @@ pub fn evidence(ctx: &Ctx, li: Idx) -> Option<&'static str> {
     let f = ctx.facts;
     let l = &f.loops[li as usize];
     let iter = l.iter.as_deref()?;
-    let e = rows_expr(ctx, l.func, l.span.start, iter, 0)?;
+    // Calls up to the end of the iterated expression: a query written in the header
+    // (`for c in session.scalars(select(Course))`) is one of them.
+    let e = rows_expr(
+        ctx,
+        l.func,
+        l.iter_span.map_or(l.span.start, |s| s.end),
+        iter,
+        0,
+    )?;
     if let Some((fi, pi)) = e.param {
         if ctx.index.fed_params.contains(&(ctx.file, fi, pi)) {
             return Some("param-fed");
