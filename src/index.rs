@@ -1453,8 +1453,8 @@ fn relations_of(f: &FileFacts) -> Vec<(String, String, Relation)> {
 }
 
 /// A SQLAlchemy collection that loads on first access (the default `lazy="select"`): a
-/// many-to-many `relationship(..., secondary=...)`, with its plain `backref`, or one with
-/// `uselist=True`. Reading it on a row runs one query per row, so it is a to-one relation
+/// many-to-many `relationship(..., secondary=...)`, with its plain `backref`, one with
+/// `uselist=True`, or one annotated `Mapped[list[...]]`. Reading it on a row runs one query per row, so it is a to-one relation
 /// here: the attribute read is the load. A many-to-one relation is left out: its lazy load
 /// looks in the session's identity map first, so it queries once per distinct target (a
 /// few databases for all tables), and the declaration alone does not tell which way a
@@ -1467,8 +1467,15 @@ fn sqlalchemy_relationship(
 ) -> Vec<(String, String, Relation)> {
     let unquote = |t: &str| t.trim_matches(['"', '\'']).to_string();
     let lazy = call.keyword("lazy").map(|x| unquote(&x.text));
+    // `topics: Mapped[list["Topic"]] = relationship(...)`: the annotation says it.
+    let annotated = a.annotation.as_deref().and_then(|t| {
+        ["Mapped[list[", "Mapped[List[", "Mapped[set[", "Mapped[Set["]
+            .iter()
+            .find_map(|p| t.strip_prefix(p))
+    });
     let collection = call.keyword("secondary").is_some()
-        || call.keyword("uselist").is_some_and(|x| x.text == "True");
+        || call.keyword("uselist").is_some_and(|x| x.text == "True")
+        || annotated.is_some();
     if !collection || !matches!(lazy.as_deref(), None | Some("select" | "True")) {
         return Vec::new();
     }
@@ -1481,6 +1488,10 @@ fn sqlalchemy_relationship(
         .find(|x| x.keyword.is_none() || x.keyword.as_deref() == Some("argument"))
         .filter(|x| matches!(x.kind, ArgKind::String | ArgKind::Ident))
         .map(|x| last_seg(&unquote(&x.text)).to_string())
+        .or_else(|| {
+            let inner = annotated?.split([']', ',']).next()?;
+            Some(last_seg(&unquote(inner.trim())).to_string())
+        })
         .unwrap_or_default();
     let one = |m: &str, attr: &str, target: &str| {
         let rel = Relation {
@@ -2210,17 +2221,20 @@ mod tests {
                    topics = relationship('Topic', secondary=links, backref='courses')\n    \
                    notes = relationship(Note, uselist=True)\n    \
                    lecturer = relationship('Lecturer')\n    \
-                   tags = relationship('Tag', secondary=tagged, lazy='selectin')\n";
+                   tags = relationship('Tag', secondary=tagged, lazy='selectin')\n    \
+                   runs: Mapped[list[\"Run\"]] = relationship(back_populates='course')\n    \
+                   owner: Mapped[\"Owner\"] = relationship(back_populates='courses')\n";
         assert_eq!(
             relations(Lang::Python, src),
             [
                 rel("Course", "notes", false, "Note"),
+                rel("Course", "runs", false, "Run"),
                 rel("Course", "topics", false, "Topic"),
                 rel("Topic", "courses", false, "Course"),
             ]
         );
         let f = extract(Lang::Python, src, &Limits::default()).expect("facts");
-        assert_eq!(local_facts("app/models.py", &f).relations.len(), 3);
+        assert_eq!(local_facts("app/models.py", &f).relations.len(), 4);
         assert!(local_facts("alembic/versions/1_add.py", &f)
             .relations
             .is_empty());

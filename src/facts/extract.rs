@@ -2398,6 +2398,10 @@ impl<'a> Builder<'a> {
             value_text: short(src, value),
             func: None,
             class: None,
+            annotation: n
+                .field("type")
+                .filter(|_| self.lang == Lang::Python)
+                .map(|t| short(src, t)),
         });
     }
 

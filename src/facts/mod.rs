@@ -291,6 +291,8 @@ pub struct Assign {
     pub value_text: String,
     pub func: Option<Idx>,
     pub class: Option<Idx>,
+    /// The declared type of a Python annotated assignment (`Mapped[list["Topic"]]`), short.
+    pub annotation: Option<String>,
 }
 
 /// `import { a as b } from "./m"`, `from .m import a as b`, `const { a } = require("./m")`.
