@@ -618,6 +618,12 @@ impl ProjectIndex {
             }
         }
     }
+    /// Is `name` a model class of any framework in the project? ([`Models::is_model`] asks
+    /// for one framework.)
+    pub fn is_any_model(&self, name: &str) -> bool {
+        self.models.values().any(|s| s.contains(name))
+    }
+
     /// The database operation of a call, from the vocabulary or the config's own names.
     pub fn db_op(&self, f: &FileFacts, call: &Call) -> Option<DbOp> {
         let lang = f.lang;
@@ -1454,8 +1460,8 @@ fn relations_of(f: &FileFacts) -> Vec<(String, String, Relation)> {
 
 /// A SQLAlchemy collection that loads on first access (the default `lazy="select"`): a
 /// many-to-many `relationship(..., secondary=...)`, with its plain `backref`, one with
-/// `uselist=True`, or one annotated `Mapped[list[...]]`. Reading it on a row runs one query per row, so it is a to-one relation
-/// here: the attribute read is the load. A many-to-one relation is left out: its lazy load
+/// `uselist=True`, or one annotated `Mapped[list[...]]`. Reading it on a row runs one query
+/// per row, so it is a to-one relation here: the attribute read is the load. A many-to-one relation is left out: its lazy load
 /// looks in the session's identity map first, so it queries once per distinct target (a
 /// few databases for all tables), and the declaration alone does not tell which way a
 /// relation points. `lazy="joined"`, `"selectin"`, `"dynamic"`, `"raise"`... load with the

@@ -276,8 +276,7 @@ fn model_query(ctx: &Ctx, iter: &str) -> bool {
         .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
         .collect();
     let head = head.rsplit("::").next().unwrap_or(&head);
-    !head.is_empty()
-        && (t.contains(".objects.") || ctx.index.models.values().any(|s| s.contains(head)))
+    !head.is_empty() && (t.contains(".objects.") || ctx.index.is_any_model(head))
 }
 
 /// Does the loop iterate the rows of a query: a model query written in its header
@@ -1063,9 +1062,7 @@ fn rows_expr_at(
         .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
         .collect();
     let head_model = head.rsplit("::").next().unwrap_or(&head);
-    if !head_model.is_empty() && ctx.index.models.values().any(|s| s.contains(head_model))
-        || t.contains(".objects.")
-    {
+    if !head_model.is_empty() && ctx.index.is_any_model(head_model) || t.contains(".objects.") {
         // `IPAddress(host=...)`, `Issue.new`: one object built in memory, not a table's rows.
         if !built && head_model == head.as_str() && constructor(&t[head.len()..]) {
             return None;

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use super::db_loop::{self, Work};
 use super::{Ctx, Finding, Related};
+use crate::apis::Models;
 use crate::facts::{FileFacts, Idx, Loop, Span};
 use crate::index::Relation;
 use crate::lang::Lang;
@@ -434,14 +435,15 @@ fn iterated_query(ctx: &Ctx, l: &Loop) -> Option<(String, String)> {
         .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
         .collect();
     let model = head.rsplit("::").next().unwrap_or(&head).to_string();
-    let is_model = |m: &str| ctx.index.models.values().any(|set| set.contains(m));
-    if is_model(&model) {
+    if ctx.index.is_any_model(&model) {
         return Some((text, model));
     }
     // SQLAlchemy: the one entity a session query or a `select` returns rows of
     // (`session.query(Order)`, `session.scalars(select(Order).where(...))`).
     let model = selected_entity(&text)?;
-    is_model(model).then(|| (text.clone(), model.to_string()))
+    ctx.index
+        .is_any_model(model)
+        .then(|| (text.clone(), model.to_string()))
 }
 
 /// The entity of `query(X)` or `select(X)` in a query's text, when it is the only one.
@@ -543,14 +545,9 @@ fn eager_loaded(text: &str, rel: &str) -> bool {
         "populate",
         "relations",
         "with",
-        "joinedload",
-        "selectinload",
-        "subqueryload",
-        "immediateload",
-        "contains_eager",
-        "raiseload",
     ];
-    // SQLAlchemy loader options built elsewhere (`query.options(*self.eager)`) may load it.
+    // SQLAlchemy's loader options (`selectinload(Course.topics)`) come through `options`,
+    // also when built elsewhere (`query.options(*self.eager)`): any of them may load it.
     text.contains(".options(")
         || eager.iter().any(|e| text.contains(e))
             && [
@@ -559,8 +556,6 @@ fn eager_loaded(text: &str, rel: &str) -> bool {
                 format!(":{rel}"),
                 format!("{rel}:"),
                 format!("{rel}__"),
-                format!(".{rel})"),
-                format!(".{rel},"),
             ]
             .iter()
             .any(|p| text.contains(p.as_str()))
@@ -580,14 +575,6 @@ fn binding_loop(f: &FileFacts, li: Idx, var: &str) -> Option<Idx> {
         .map(|(i, _)| i)
 }
 
-/// Is `model` one of `family`'s models?
-fn family_model(ctx: &Ctx, family: &str, model: &str) -> bool {
-    ctx.index
-        .models
-        .get(family)
-        .is_some_and(|m| m.contains(model))
-}
-
 /// Does a Peewee query select and join `target` (`Tweet.select(Tweet, User).join(User)`)?
 /// The joined rows fill the relation.
 fn joins(text: &str, target: &str) -> bool {
@@ -605,14 +592,14 @@ fn eager_fix(ctx: &Ctx, model: &str, rel: &str, to_many: bool, target: &str) -> 
     }
     // The ORM of the loop's file, when the model is one of its models.
     let uses = |needles: &[&str]| crate::index::imports_any(ctx.facts, needles);
-    if family_model(ctx, "pymodel", model) && uses(&["peewee", "playhouse"]) {
+    if ctx.index.is_model("pymodel", model) && uses(&["peewee", "playhouse"]) {
         return if to_many {
             format!("load `{rel}` for all rows at once: `prefetch(query, {target}.select())`, or count with a join and `group_by`")
         } else {
             format!("select and join the related model in the query the loop iterates: `.select(..., {target}).join({target})`")
         };
     }
-    if family_model(ctx, "sqlalchemy", model) && uses(&["sqlalchemy", "flask_sqlalchemy"]) {
+    if ctx.index.is_model("sqlalchemy", model) && uses(&["sqlalchemy", "flask_sqlalchemy"]) {
         return format!("load the collection with the query the loop iterates: `.options(selectinload({model}.{rel}))`");
     }
     if to_many {

@@ -209,7 +209,7 @@ fn instance_of_model(ctx: &Ctx, f: &FileFacts, li: Idx, var: &str, call: &Call) 
             .rsplit("::")
             .next()
             .unwrap_or(name);
-        ctx.index.models.values().any(|s| s.contains(n))
+        ctx.index.is_any_model(n)
     };
     let from_model_text = |text: &str| {
         let t = text.trim_start_matches("await ").trim_start_matches("new ");
